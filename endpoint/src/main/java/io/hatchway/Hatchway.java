@@ -1,0 +1,135 @@
+package io.hatchway;
+
+import io.hatchway.commands.CommandRouter;
+import io.hatchway.config.HatchwayConfig;
+import io.hatchway.events.EventMapper;
+import io.hatchway.events.EventSink;
+import io.hatchway.events.FileSink;
+import io.hatchway.events.StdoutSink;
+import io.hatchway.http.HttpApiHandler;
+import io.hatchway.http.HttpChannelInitializer;
+import io.hatchway.metrics.EndpointMetrics;
+import io.hatchway.mqtt.ConnectedDevices;
+import io.hatchway.mqtt.MqttServices;
+import io.hatchway.mqtt.MqttSettings;
+import io.hatchway.registry.FileRegistry;
+import io.hatchway.registry.PasswordAuthenticator;
+import io.hatchway.registry.RegistryException;
+import io.hatchway.transport.Listener;
+import io.hatchway.transport.MqttChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running Hatchway instance. {@link #start} wires everything by hand, in dependency order: registry, sink,
+ * metrics, authentication, connections and commands, then the MQTT and HTTP listeners. {@link #close} stops
+ * accepting, closes connections, then drains the sink so nothing accepted is lost.
+ */
+public final class Hatchway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Hatchway.class);
+
+    private final FileRegistry registry;
+    private final EventSink sink;
+    private final ExecutorService hashing;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private volatile Listener mqtt;
+    private volatile Listener http;
+
+    private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing) {
+        this.registry = registry;
+        this.sink = sink;
+        this.hashing = hashing;
+        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    }
+
+    /** Starts an instance; the listeners are bound when this returns. */
+    public static Hatchway start(HatchwayConfig config) throws RegistryException, InterruptedException {
+        FileRegistry registry = FileRegistry.open(config.registryFile());
+        EventSink sink = switch (config.events().sink()) {
+            case FILE -> new FileSink(config.events().path(), config.events().capacity());
+            case STDOUT -> new StdoutSink(System.out);
+        };
+        ExecutorService hashing = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
+                daemonThreads("hatchway-hashing"));
+        Hatchway hatchway = new Hatchway(registry, sink, hashing);
+        try {
+            hatchway.bind(config);
+        } catch (Exception e) {
+            hatchway.close();
+            throw e;
+        }
+        return hatchway;
+    }
+
+    private void bind(HatchwayConfig config) throws InterruptedException {
+        EndpointMetrics metrics = new EndpointMetrics();
+        ConnectedDevices devices = new ConnectedDevices();
+        HatchwayConfig.Mqtt mqttConfig = config.mqtt();
+        MqttServices services = new MqttServices(
+                new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum()),
+                registry, new PasswordAuthenticator(registry, hashing), devices,
+                new EventMapper(config.instance()), sink, metrics);
+        CommandRouter commands = new CommandRouter(registry, devices, metrics);
+
+        mqtt = Listener.bind("mqtt", mqttConfig.bind(), boss, workers, new MqttChannelInitializer(services));
+        LOG.info("MQTT listening on {}:{}", mqttConfig.bind().host(), mqtt.port());
+        HttpApiHandler api = new HttpApiHandler(commands, metrics, this::ready, config.http().token());
+        http = Listener.bind("http", config.http().bind(), boss, workers,
+                new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
+        LOG.info("HTTP listening on {}:{}", config.http().bind().host(), http.port());
+    }
+
+    /** Ready: both listeners bound and the registry loaded. */
+    public boolean ready() {
+        Listener m = mqtt;
+        Listener h = http;
+        return m != null && m.isBound() && h != null && h.isBound() && registry.current() != null;
+    }
+
+    public int mqttPort() {
+        return mqtt.port();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    @Override
+    public void close() {
+        if (mqtt != null) {
+            mqtt.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            sink.close();
+        } catch (Exception e) {
+            LOG.error("closing the event sink failed", e);
+        }
+        hashing.shutdownNow();
+        registry.close();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,111 @@
+package io.hatchway.commands;
+
+import io.hatchway.metrics.EndpointMetrics;
+import io.hatchway.mqtt.ConnectedDevices;
+import io.hatchway.mqtt.Session;
+import io.hatchway.registry.Device;
+import io.hatchway.registry.Registry;
+import io.hatchway.registry.RegistrySnapshot;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Delivers a command to the connections subscribed for its device: the device's own connection if it subscribed
+ * for itself, and the connection of every gateway the device lists in {@code gatewaySelector.matchNames} that
+ * subscribed for it. Commands go out with QoS 0. Thread-safe; may be called from any thread.
+ */
+public final class CommandRouter {
+
+    private final Registry registry;
+    private final ConnectedDevices devices;
+    private final EndpointMetrics metrics;
+
+    public CommandRouter(Registry registry, ConnectedDevices devices, EndpointMetrics metrics) {
+        this.registry = registry;
+        this.devices = devices;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Sends command {@code command} to {@code deviceRef} (a device name or alias) of {@code application}. Completes
+     * once the command was written to every recipient's socket (or the write failed because it closed).
+     *
+     * @param contentType carried as the MQTT 5 Content Type; may be null
+     */
+    public CompletableFuture<Delivery> send(String application, String deviceRef, String command, byte[] payload,
+                                            String contentType) {
+        RegistrySnapshot snapshot = registry.current();
+        if (snapshot.application(application).isEmpty()) {
+            return done(Delivery.of(Delivery.Outcome.UNKNOWN_APPLICATION));
+        }
+        Optional<Device> found = snapshot.device(application, deviceRef);
+        if (found.isEmpty()) {
+            return done(Delivery.of(Delivery.Outcome.UNKNOWN_DEVICE));
+        }
+        Device device = found.get();
+        List<ChannelFuture> writes = new ArrayList<>();
+        devices.get(application, device.name())
+                .ifPresent(session -> write(session, device.name(), command, payload, contentType, writes));
+        for (String gateway : device.gateways()) {
+            if (gateway.equals(device.name())) {
+                continue;
+            }
+            devices.get(application, gateway)
+                    .ifPresent(session -> write(session, device.name(), command, payload, contentType, writes));
+        }
+        if (writes.isEmpty()) {
+            return done(Delivery.of(Delivery.Outcome.NOT_SUBSCRIBED));
+        }
+        CompletableFuture<Delivery> result = new CompletableFuture<>();
+        AtomicInteger pending = new AtomicInteger(writes.size());
+        AtomicInteger succeeded = new AtomicInteger();
+        for (ChannelFuture write : writes) {
+            write.addListener(f -> {
+                if (f.isSuccess()) {
+                    succeeded.incrementAndGet();
+                }
+                if (pending.decrementAndGet() == 0) {
+                    int n = succeeded.get();
+                    result.complete(n > 0 ? new Delivery(Delivery.Outcome.DELIVERED, n)
+                            : Delivery.of(Delivery.Outcome.NOT_SUBSCRIBED));
+                }
+            });
+        }
+        return result.whenComplete((delivery, error) ->
+                metrics.command(delivery != null && delivery.outcome() == Delivery.Outcome.DELIVERED));
+    }
+
+    private CompletableFuture<Delivery> done(Delivery delivery) {
+        metrics.command(false);
+        return CompletableFuture.completedFuture(delivery);
+    }
+
+    private static void write(Session session, String device, String command, byte[] payload, String contentType,
+                              List<ChannelFuture> writes) {
+        Device self = session.device();
+        if (self == null) {
+            return;
+        }
+        session.subscriptions().topicFor(self.name(), device, command).ifPresent(topic -> {
+            MqttProperties properties = MqttProperties.NO_PROPERTIES;
+            if (contentType != null && session.isV5()) {
+                properties = new MqttProperties();
+                properties.add(new MqttProperties.StringProperty(
+                        MqttProperties.MqttPropertyType.CONTENT_TYPE.value(), contentType));
+            }
+            MqttPublishMessage publish = MqttMessageBuilders.publish().topicName(topic).qos(MqttQoS.AT_MOST_ONCE)
+                    .retained(false).payload(Unpooled.wrappedBuffer(payload)).properties(properties).build();
+            writes.add(session.channel().writeAndFlush(publish));
+        });
+    }
+}

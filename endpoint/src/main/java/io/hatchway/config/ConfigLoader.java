@@ -1,0 +1,176 @@
+package io.hatchway.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the YAML configuration once into a {@link HatchwayConfig}, failing fast with a one-line message that names
+ * the file, the key and what is accepted. Unknown keys are errors; nothing is clamped silently. Relative paths are
+ * resolved against the directory of the configuration file.
+ */
+public final class ConfigLoader {
+
+    static final int DEFAULT_MAX_PACKET_SIZE = 262_144;
+    static final int MAX_PACKET_SIZE_LIMIT = 268_435_455;
+    static final int DEFAULT_RECEIVE_MAXIMUM = 32;
+    static final int DEFAULT_SINK_CAPACITY = 65_536;
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private ConfigLoader() {
+    }
+
+    // The file as written; validated and converted by load().
+    private record RawConfig(RawMqtt mqtt, RawHttp http, RawRegistry registry, RawEvents events, String instance) {
+    }
+
+    private record RawMqtt(String bind, Integer maxPacketSize, String connectTimeout, Integer receiveMaximum) {
+    }
+
+    private record RawHttp(String bind, String token) {
+    }
+
+    private record RawRegistry(String file) {
+    }
+
+    private record RawEvents(String sink, String path, Integer capacity) {
+    }
+
+    public static HatchwayConfig load(Path file) throws ConfigException {
+        Path absolute = file.toAbsolutePath().normalize();
+        String name = absolute.toString();
+        RawConfig raw;
+        try {
+            byte[] bytes = Files.readAllBytes(absolute);
+            raw = bytes.length == 0 ? null : YAML.readValue(bytes, RawConfig.class);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(name + ": file not found");
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(describe(name, e), e);
+        } catch (IOException e) {
+            throw new ConfigException(name + ": cannot read: " + e.getMessage(), e);
+        }
+        if (raw == null) {
+            throw new ConfigException(name + ": empty configuration, expected at least 'registry.file'");
+        }
+        return new Converter(name, absolute.getParent()).convert(raw);
+    }
+
+    private static String describe(String file, JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String position = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            String known = unknown.getKnownPropertyIds().stream().map(Object::toString).sorted()
+                    .collect(Collectors.joining(", "));
+            return file + position + ": " + path(unknown) + ": unknown key (accepted here: " + known + ")";
+        }
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            return file + position + ": " + path(mapping) + ": " + e.getOriginalMessage();
+        }
+        return file + position + ": " + e.getOriginalMessage();
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private record Converter(String file, Path baseDir) {
+
+        HatchwayConfig convert(RawConfig raw) throws ConfigException {
+            RawMqtt mqtt = raw.mqtt() == null ? new RawMqtt(null, null, null, null) : raw.mqtt();
+            RawHttp http = raw.http() == null ? new RawHttp(null, null) : raw.http();
+            RawEvents events = raw.events() == null ? new RawEvents(null, null, null) : raw.events();
+            if (raw.registry() == null || raw.registry().file() == null || raw.registry().file().isBlank()) {
+                throw error("registry.file", "missing, expected the path of the registry YAML file");
+            }
+
+            BindAddress mqttBind = parse("mqtt.bind", mqtt.bind(), "127.0.0.1:1883", BindAddress::parse);
+            int maxPacketSize = range("mqtt.maxPacketSize", mqtt.maxPacketSize(), DEFAULT_MAX_PACKET_SIZE,
+                    64, MAX_PACKET_SIZE_LIMIT);
+            Duration connectTimeout = parse("mqtt.connectTimeout", mqtt.connectTimeout(), "10s", Durations::parse);
+            if (connectTimeout.isZero()) {
+                throw error("mqtt.connectTimeout", "must be greater than 0");
+            }
+            int receiveMaximum = range("mqtt.receiveMaximum", mqtt.receiveMaximum(), DEFAULT_RECEIVE_MAXIMUM,
+                    1, 65_535);
+
+            BindAddress httpBind = parse("http.bind", http.bind(), "127.0.0.1:8080", BindAddress::parse);
+            Optional<String> token = Optional.ofNullable(http.token()).filter(t -> !t.isEmpty());
+            if (token.isEmpty() && !httpBind.isLoopback()) {
+                throw error("http.bind", "'" + httpBind + "' is not a loopback address and no http.token is set;"
+                        + " set http.token or bind to 127.0.0.1 so the command API is not open to the network");
+            }
+
+            HatchwayConfig.Sink sink = parse("events.sink", events.sink(), "file", ConfigLoader::sink);
+            Path path = null;
+            if (sink == HatchwayConfig.Sink.FILE) {
+                if (events.path() == null || events.path().isBlank()) {
+                    throw error("events.path", "missing, required for events.sink: file");
+                }
+                path = baseDir.resolve(events.path()).normalize();
+            } else if (events.path() != null) {
+                throw error("events.path", "only used with events.sink: file");
+            }
+            int capacity = range("events.capacity", events.capacity(), DEFAULT_SINK_CAPACITY, 1, 10_000_000);
+
+            String instance = raw.instance() == null ? "hatchway-1" : raw.instance();
+            if (instance.isBlank()) {
+                throw error("instance", "must not be empty");
+            }
+            return new HatchwayConfig(
+                    new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum),
+                    new HatchwayConfig.Http(httpBind, token),
+                    baseDir.resolve(raw.registry().file()).normalize(),
+                    new HatchwayConfig.Events(sink, path, capacity),
+                    instance);
+        }
+
+        private <T> T parse(String key, String value, String fallback, Function<String, T> parser)
+                throws ConfigException {
+            try {
+                return parser.apply(value == null ? fallback : value);
+            } catch (IllegalArgumentException e) {
+                throw error(key, e.getMessage());
+            }
+        }
+
+        private int range(String key, Integer value, int fallback, int min, int max) throws ConfigException {
+            int v = value == null ? fallback : value;
+            if (v < min || v > max) {
+                throw error(key, v + " is out of range " + min + ".." + max);
+            }
+            return v;
+        }
+
+        private ConfigException error(String key, String message) {
+            return new ConfigException(file + ": " + key + ": " + message);
+        }
+    }
+
+    private static HatchwayConfig.Sink sink(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "file" -> HatchwayConfig.Sink.FILE;
+            case "stdout" -> HatchwayConfig.Sink.STDOUT;
+            default -> throw new IllegalArgumentException("'" + value + "' is not a sink, expected file or stdout");
+        };
+    }
+}

@@ -1,0 +1,122 @@
+package io.hatchway.mqtt;
+
+import io.hatchway.auth.GatewayDecisions;
+import io.hatchway.metrics.EndpointMetrics.ConnectOutcome;
+import io.hatchway.registry.AuthOutcome;
+import io.hatchway.transport.HandlerNames;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.handler.codec.mqtt.MqttVersion;
+
+import java.util.UUID;
+
+/**
+ * Handles CONNECT: refuses what the endpoint does not offer, authenticates the device without blocking the event
+ * loop (the socket is not read meanwhile), takes over an older connection of the same device, starts the
+ * keep-alive timer and answers CONNACK.
+ *
+ * <p>Refusals, by MQTT 3.1.1 / MQTT 5 code: bad credentials {@code 0x04}/{@code 0x86}; disabled application or
+ * device {@code 0x05}/{@code 0x87}; registry unavailable {@code 0x03}/{@code 0x88}; clean session false
+ * {@code 0x02}/{@code 0x83} (the endpoint keeps no session state).
+ */
+@ChannelHandler.Sharable
+public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnectMessage> {
+
+    private final MqttServices services;
+
+    public ConnectHandler(MqttServices services) {
+        this.services = services;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, MqttConnectMessage connect) {
+        Session session = Session.of(ctx.channel());
+        MqttVersion version = ProtocolGuard.versionOf(connect);
+        session.version(version);
+        session.state(SessionState.AUTHENTICATING);
+        ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
+
+        if (!connect.variableHeader().isCleanSession()) {
+            services.metrics().connect(ConnectOutcome.REFUSED);
+            Disconnector.refuse(session, version, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_IMPLEMENTATION_SPECIFIC,
+                    "clean session / clean start must be true: Hatchway keeps no session state");
+            return;
+        }
+        String clientId = connect.payload().clientIdentifier();
+        int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
+        ctx.channel().config().setAutoRead(false);
+        services.authenticator()
+                .authenticate(connect.payload().userName(), connect.payload().passwordInBytes(), clientId)
+                .whenComplete((outcome, error) -> ctx.executor().execute(() ->
+                        authenticated(ctx, session, outcome, error, clientId, keepAlive)));
+    }
+
+    private void authenticated(ChannelHandlerContext ctx, Session session, AuthOutcome outcome, Throwable error,
+                               String clientId, int keepAlive) {
+        if (session.state() != SessionState.AUTHENTICATING || !ctx.channel().isActive()) {
+            return;
+        }
+        if (error != null || outcome instanceof AuthOutcome.Refused r && r.reason() == AuthOutcome.Reason.UNAVAILABLE) {
+            services.metrics().connect(ConnectOutcome.UNAVAILABLE);
+            Disconnector.refuse(session, session.version(), MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5, "registry unavailable, try later");
+            return;
+        }
+        if (outcome instanceof AuthOutcome.Refused refused) {
+            boolean disabled = refused.reason() == AuthOutcome.Reason.DISABLED;
+            services.metrics().connect(disabled ? ConnectOutcome.NOT_AUTHORIZED : ConnectOutcome.BAD_CREDENTIALS);
+            if (disabled) {
+                Disconnector.refuse(session, session.version(), MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5, refused.message());
+            } else {
+                Disconnector.refuse(session, session.version(),
+                        MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD, refused.message());
+            }
+            return;
+        }
+        AuthOutcome.Authenticated accepted = (AuthOutcome.Authenticated) outcome;
+        session.established(accepted.application(), accepted.device(), new GatewayDecisions(services.registry(),
+                accepted.application().name(), accepted.device().name()));
+        session.state(SessionState.CONNECTED);
+        services.devices().register(session).ifPresent(previous -> {
+            services.metrics().connect(ConnectOutcome.TAKEN_OVER);
+            Disconnector.disconnect(previous, MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER,
+                    "another connection of the same device took over");
+        });
+        if (keepAlive > 0) {
+            // [MQTT-3.1.2-24]: one and a half times the keep-alive without a packet ends the connection.
+            ctx.pipeline().addBefore(HandlerNames.DECODER, HandlerNames.KEEP_ALIVE,
+                    new KeepAliveHandler(keepAlive * 1500L));
+        }
+        ctx.writeAndFlush(connAck(session, clientId));
+        services.metrics().connect(ConnectOutcome.ACCEPTED);
+        ctx.channel().config().setAutoRead(true);
+        ctx.pipeline().fireUserEventTriggered(ProtocolGuard.ESTABLISHED);
+    }
+
+    private MqttConnAckMessage connAck(Session session, String clientId) {
+        MqttMessageBuilders.ConnAckBuilder connAck = MqttMessageBuilders.connAck()
+                .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false);
+        if (session.isV5()) {
+            connAck.properties(p -> {
+                p.receiveMaximum(services.settings().receiveMaximum())
+                        .maximumPacketSize(services.settings().maxPacketSize())
+                        .wildcardSubscriptionAvailable(true)
+                        .subscriptionIdentifiersAvailable(false)
+                        .sharedSubscriptionAvailable(false);
+                if (clientId == null || clientId.isEmpty()) {
+                    p.assignedClientId(UUID.randomUUID().toString());
+                }
+            });
+        }
+        return connAck.build();
+    }
+}

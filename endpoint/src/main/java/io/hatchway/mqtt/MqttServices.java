@@ -1,0 +1,33 @@
+package io.hatchway.mqtt;
+
+import io.hatchway.events.EventMapper;
+import io.hatchway.events.EventSink;
+import io.hatchway.metrics.EndpointMetrics;
+import io.hatchway.registry.PasswordAuthenticator;
+import io.hatchway.registry.Registry;
+
+import java.util.Objects;
+
+/**
+ * What the MQTT handlers share across connections. All members are thread-safe.
+ *
+ * @param settings      the listener's protocol settings
+ * @param registry      applications and devices
+ * @param authenticator checks CONNECT credentials
+ * @param devices       the connection of every connected device
+ * @param mapper        turns accepted publishes into CloudEvents
+ * @param sink          where events go
+ * @param metrics       meters
+ */
+public record MqttServices(MqttSettings settings, Registry registry, PasswordAuthenticator authenticator,
+                           ConnectedDevices devices, EventMapper mapper, EventSink sink, EndpointMetrics metrics) {
+    public MqttServices {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(authenticator, "authenticator");
+        Objects.requireNonNull(devices, "devices");
+        Objects.requireNonNull(mapper, "mapper");
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(metrics, "metrics");
+    }
+}

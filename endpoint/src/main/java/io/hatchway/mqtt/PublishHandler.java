@@ -1,0 +1,166 @@
+package io.hatchway.mqtt;
+
+import io.cloudevents.CloudEvent;
+import io.hatchway.dialect.DrogueV1Dialect;
+import io.hatchway.dialect.PublishTarget;
+import io.hatchway.events.InvalidPayloadException;
+import io.hatchway.events.SinkFullException;
+import io.hatchway.metrics.EndpointMetrics.PublishOutcome;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
+
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Handles PUBLISH: reads the topic with the Drogue V1 dialect, checks that the connected device may publish for
+ * the target device, turns the publish into a CloudEvent and hands it to the sink. QoS 1 and 2 are acknowledged
+ * only once the sink accepted the event.
+ *
+ * <p>Refusals: not authorized → QoS 0 dropped, QoS 1/2 v5 {@code 0x87}; invalid topic → v5 {@code 0x90}; JSON
+ * content type with a payload that is not JSON → v5 {@code 0x99}; sink full → v5 {@code 0x97}; sink failure →
+ * v5 {@code 0x80}. MQTT 3.1.1 has no negative acknowledgement, so there every refusal except a QoS 0
+ * not-authorized drop closes the connection.
+ *
+ * <p>Back-pressure: when {@code receiveMaximum} publishes wait for the sink, the socket is not read until the
+ * sink catches up.
+ */
+public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublishMessage> {
+
+    private final MqttServices services;
+    private final Acknowledgements acks = new Acknowledgements();
+
+    public PublishHandler(MqttServices services) {
+        this.services = services;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, MqttPublishMessage publish) {
+        Session session = Session.of(ctx.channel());
+        if (session.state() != SessionState.CONNECTED) {
+            return;
+        }
+        int qos = publish.fixedHeader().qosLevel().value();
+        int packetId = publish.variableHeader().packetId();
+        if (qos == 2 && session.qos2().containsKey(packetId)) {
+            // A resent QoS 2 publish already given to the sink [MQTT-4.3.3-9]: not a new event.
+            if (session.qos2().get(packetId)) {
+                ctx.writeAndFlush(Acknowledgements.pubRec(packetId, Acknowledgements.SUCCESS,
+                        MqttProperties.NO_PROPERTIES));
+            }
+            return;
+        }
+        if (session.isV5()) {
+            if (qos > 0 && session.inFlight() >= services.settings().receiveMaximum()) {
+                Disconnector.disconnect(session, MqttReasonCodes.Disconnect.RECEIVE_MAXIMUM_EXCEEDED,
+                        "more than " + services.settings().receiveMaximum() + " unacknowledged QoS 1/2 publishes");
+                return;
+            }
+            if (publish.variableHeader().properties().getProperty(
+                    MqttProperties.MqttPropertyType.TOPIC_ALIAS.value()) != null) {
+                Disconnector.disconnect(session, MqttReasonCodes.Disconnect.TOPIC_ALIAS_INVALID,
+                        "topic aliases are not supported (Topic Alias Maximum is 0)");
+                return;
+            }
+        }
+        Optional<PublishTarget> target = DrogueV1Dialect.parse(publish.variableHeader().topicName());
+        if (target.isEmpty()) {
+            refuse(ctx, session, qos, packetId, PublishOutcome.INVALID_TOPIC,
+                    MqttReasonCodes.PubAck.TOPIC_NAME_INVALID.byteValue(),
+                    "topic must be <channel> or <channel>/<device>");
+            return;
+        }
+        String self = session.device().name();
+        Optional<String> device = target.get().forSelf() ? Optional.of(self)
+                : session.gateways().authorize(target.get().device());
+        if (device.isEmpty()) {
+            refuse(ctx, session, qos, packetId, PublishOutcome.NOT_AUTHORIZED,
+                    MqttReasonCodes.PubAck.NOT_AUTHORIZED.byteValue(),
+                    "'" + self + "' may not publish for '" + target.get().device() + "'");
+            return;
+        }
+        CloudEvent event;
+        try {
+            event = services.mapper().map(session.application().name(), device.get(), self, target.get().channel(),
+                    ByteBufUtil.getBytes(publish.payload()), contentType(session, publish),
+                    OffsetDateTime.now(ZoneOffset.UTC));
+        } catch (InvalidPayloadException e) {
+            refuse(ctx, session, qos, packetId, PublishOutcome.INVALID_PAYLOAD,
+                    MqttReasonCodes.PubAck.PAYLOAD_FORMAT_INVALID.byteValue(), e.getMessage());
+            return;
+        }
+        send(ctx, session, qos, packetId, event);
+    }
+
+    private void send(ChannelHandlerContext ctx, Session session, int qos, int packetId, CloudEvent event) {
+        if (qos > 0) {
+            session.inFlight(1);
+        }
+        if (qos == 2) {
+            session.qos2().put(packetId, Boolean.FALSE);
+        }
+        Object handle = acks.add(qos, packetId);
+        long start = System.nanoTime();
+        services.sink().send(event).whenComplete((ok, error) -> ctx.executor().execute(() -> {
+            services.metrics().sinkSend(System.nanoTime() - start);
+            byte code = Acknowledgements.SUCCESS;
+            String failure = null;
+            PublishOutcome outcome = PublishOutcome.ACCEPTED;
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                boolean full = cause instanceof SinkFullException;
+                outcome = full ? PublishOutcome.SINK_FULL : PublishOutcome.SINK_FAILED;
+                code = full ? MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue()
+                        : MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue();
+                failure = full ? "event sink is full, retry later" : "event sink failed: " + cause.getMessage();
+            }
+            services.metrics().publish(outcome, qos);
+            acks.complete(ctx, session, handle, code, failure);
+            readIfBelowLimit(ctx);
+        }));
+        if (acks.size() >= services.settings().receiveMaximum()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void refuse(ChannelHandlerContext ctx, Session session, int qos, int packetId, PublishOutcome outcome,
+                        byte code, String reason) {
+        services.metrics().publish(outcome, qos);
+        if (qos == 0) {
+            if (outcome == PublishOutcome.NOT_AUTHORIZED) {
+                return;
+            }
+            if (session.isV5()) {
+                Disconnector.disconnect(session, MqttReasonCodes.Disconnect.valueOf(code), reason);
+            } else {
+                Disconnector.close(session, reason);
+            }
+            return;
+        }
+        session.inFlight(1);
+        acks.refuse(ctx, session, qos, packetId, code, reason);
+    }
+
+    private void readIfBelowLimit(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead() && acks.size() < services.settings().receiveMaximum()
+                && Session.of(ctx.channel()).state() == SessionState.CONNECTED) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private static String contentType(Session session, MqttPublishMessage publish) {
+        if (!session.isV5()) {
+            return null;
+        }
+        MqttProperties.MqttProperty<?> property = publish.variableHeader().properties()
+                .getProperty(MqttProperties.MqttPropertyType.CONTENT_TYPE.value());
+        return property == null ? null : (String) property.value();
+    }
+}

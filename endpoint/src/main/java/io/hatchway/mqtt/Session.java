@@ -1,0 +1,138 @@
+package io.hatchway.mqtt;
+
+import io.hatchway.auth.GatewayDecisions;
+import io.hatchway.commands.CommandSubscriptions;
+import io.hatchway.registry.Application;
+import io.hatchway.registry.Device;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.AttributeKey;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The state of one MQTT connection. Mutated only on the channel's event loop, except {@link #subscriptions()},
+ * which is an immutable value published for the command path on other threads.
+ */
+public final class Session {
+
+    private static final AttributeKey<Session> KEY = AttributeKey.valueOf(Session.class, "session");
+
+    private final Channel channel;
+    private SessionState state = SessionState.AWAITING_CONNECT;
+    private MqttVersion version = MqttVersion.MQTT_3_1_1;
+    private int requestedLevel = -1;
+    private Application application;
+    private Device device;
+    private GatewayDecisions gateways;
+    private volatile CommandSubscriptions subscriptions = CommandSubscriptions.NONE;
+    private int inFlight;
+    /** QoS 2 packet ids received and not yet released: true once PUBREC was sent. */
+    private final Map<Integer, Boolean> qos2 = new HashMap<>();
+
+    private Session(Channel channel) {
+        this.channel = channel;
+    }
+
+    /** Creates the session of a new channel. */
+    public static Session attach(Channel channel) {
+        Session session = new Session(channel);
+        if (channel.attr(KEY).setIfAbsent(session) != null) {
+            throw new IllegalStateException("channel " + channel + " already has a session");
+        }
+        return session;
+    }
+
+    /** The session of {@code channel}; fails loudly if the pipeline did not attach one. */
+    public static Session of(Channel channel) {
+        Session session = channel.attr(KEY).get();
+        if (session == null) {
+            throw new IllegalStateException("channel " + channel + " has no session");
+        }
+        return session;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public SessionState state() {
+        return state;
+    }
+
+    public void state(SessionState next) {
+        if (next.ordinal() < state.ordinal()) {
+            throw new IllegalStateException("session cannot go from " + state + " back to " + next);
+        }
+        state = next;
+    }
+
+    public boolean isV5() {
+        return version == MqttVersion.MQTT_5;
+    }
+
+    public MqttVersion version() {
+        return version;
+    }
+
+    void version(MqttVersion version) {
+        this.version = Objects.requireNonNull(version);
+    }
+
+    /** The protocol level the client's CONNECT asked for, or -1 if unknown. */
+    int requestedLevel() {
+        return requestedLevel;
+    }
+
+    void requestedLevel(int level) {
+        this.requestedLevel = level;
+    }
+
+    /** Called once the CONNECT is accepted. */
+    void established(Application application, Device device, GatewayDecisions gateways) {
+        this.application = Objects.requireNonNull(application);
+        this.device = Objects.requireNonNull(device);
+        this.gateways = Objects.requireNonNull(gateways);
+    }
+
+    /** The connected device's application; null before the CONNECT is accepted. */
+    public Application application() {
+        return application;
+    }
+
+    /** The connected device; null before the CONNECT is accepted. */
+    public Device device() {
+        return device;
+    }
+
+    public GatewayDecisions gateways() {
+        return gateways;
+    }
+
+    public CommandSubscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    void subscriptions(CommandSubscriptions subscriptions) {
+        this.subscriptions = Objects.requireNonNull(subscriptions);
+    }
+
+    int inFlight() {
+        return inFlight;
+    }
+
+    void inFlight(int delta) {
+        inFlight += delta;
+    }
+
+    Map<Integer, Boolean> qos2() {
+        return qos2;
+    }
+
+    @Override
+    public String toString() {
+        return device == null ? channel.toString() : device.name() + "@" + device.application() + " " + channel;
+    }
+}

@@ -1,0 +1,24 @@
+package io.hatchway.transport;
+
+/** Names of the MQTT pipeline's handlers, in pipeline order. */
+public final class HandlerNames {
+
+    public static final String LIFECYCLE = "lifecycle";
+    public static final String CONNECT_TIMEOUT = "connectTimeout";
+    /** Looks at the first bytes only, then removes itself. */
+    public static final String LEVEL_SNIFFER = "levelSniffer";
+    /** Slot of the keep-alive timer, added after a CONNECT is accepted, just before the decoder. */
+    public static final String KEEP_ALIVE = "keepAlive";
+    public static final String DECODER = "mqttDecoder";
+    public static final String ENCODER = "mqttEncoder";
+    public static final String GUARD = "guard";
+    public static final String CONNECT = "connect";
+    public static final String PUBLISH = "publish";
+    public static final String SUBSCRIBE = "subscribe";
+    public static final String UNSUBSCRIBE = "unsubscribe";
+    public static final String CONTROL = "control";
+    public static final String EXCEPTION = "exception";
+
+    private HandlerNames() {
+    }
+}

@@ -1,0 +1,315 @@
+package io.hatchway.registry;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a registry file: applications and devices as Drogue Cloud style resources.
+ *
+ * <pre>
+ * applications:
+ *   - metadata: { name: my-app }
+ *     spec: { disabled: false }                       # spec optional
+ * devices:
+ *   - metadata: { name: device1, application: my-app }
+ *     spec:                                           # spec optional
+ *       authentication:
+ *         credentials:
+ *           - pass: hey-rodney                        # or { plain: ... } or { bcrypt: "$2a$10$..." }
+ *           - user: { username: foo, password: bar, unique: false }
+ *           - psk: { key: "base64...", validity: { notBefore: 2024-01-01T00:00:00Z, notAfter: ... } }
+ *       alias: [ "serial-1234" ]
+ *       gatewaySelector: { matchNames: [ gateway01 ] }
+ *       disabled: false
+ * </pre>
+ *
+ * <p>Parsing is strict and fails fast: unknown keys, wrong types, a credential entry without exactly one of
+ * {@code pass}, {@code user} and {@code psk}, an unknown application, duplicate application names, duplicate device
+ * names or aliases within an application, duplicate unique usernames within an application, an invalid base64 key,
+ * a malformed bcrypt hash, a bad timestamp or an empty name all throw a {@link RegistryException} naming the file,
+ * line, column and field path. An empty file (or {@code {}}) is a valid, empty registry.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class RegistryLoader {
+
+    /** Modular crypt format of the bcrypt variants we accept: version, cost 04-31, 22 salt + 31 hash characters. */
+    private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
+
+    private static final String SECRET_SHAPE = "expected a string or { bcrypt: ... } or { plain: ... }";
+
+    private RegistryLoader() {
+    }
+
+    /**
+     * Loads and validates {@code file}. The returned snapshot has generation 0; {@link FileRegistry} numbers the
+     * snapshots it swaps in.
+     *
+     * @throws RegistryException if the file cannot be read or is not a valid registry; its message names the file,
+     *                           line, column and field path
+     */
+    public static RegistrySnapshot load(Path file) throws RegistryException {
+        return parse(file, read(file));
+    }
+
+    static byte[] read(Path file) throws RegistryException {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new RegistryException(file, "cannot read: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Parses registry content read from {@code file} (named in error messages). */
+    static IndexedSnapshot parse(Path file, byte[] content) throws RegistryException {
+        Optional<YamlTree.Node> root = YamlTree.read(file, content);
+        if (root.isEmpty()) {
+            return new IndexedSnapshot(0, Map.of(), Map.of(), Map.of());
+        }
+        YamlCursor.Fields top = YamlCursor.root(file, root.get()).fields("applications", "devices");
+
+        Map<String, Application> applications = new LinkedHashMap<>();
+        Map<String, YamlCursor> applicationNames = new HashMap<>();
+        for (YamlCursor item : listOf(top.optional("applications"))) {
+            ParsedApplication parsed = application(item);
+            YamlCursor first = applicationNames.putIfAbsent(parsed.application().name(), parsed.nameAt());
+            if (first != null) {
+                throw parsed.nameAt().error("duplicate application name (first at line " + first.at().line() + ")");
+            }
+            applications.put(parsed.application().name(), parsed.application());
+        }
+
+        List<ParsedDevice> devices = new ArrayList<>();
+        for (YamlCursor item : listOf(top.optional("devices"))) {
+            ParsedDevice parsed = device(item);
+            if (!applications.containsKey(parsed.device().application())) {
+                throw parsed.applicationAt().error("unknown application");
+            }
+            devices.add(parsed);
+        }
+        return index(applications, devices);
+    }
+
+    private static IndexedSnapshot index(Map<String, Application> applications, List<ParsedDevice> devices)
+            throws RegistryException {
+        Map<String, Map<String, Device>> byNameOrAlias = new HashMap<>();
+        Map<String, Map<String, YamlCursor>> definedAt = new HashMap<>();
+        for (ParsedDevice parsed : devices) {
+            Device device = parsed.device();
+            YamlCursor first = definedAt.computeIfAbsent(device.application(), a -> new HashMap<>())
+                    .putIfAbsent(device.name(), parsed.nameAt());
+            if (first != null) {
+                throw parsed.nameAt().error("duplicate device name in application " + device.application()
+                        + " (first at line " + first.at().line() + ")");
+            }
+            byNameOrAlias.computeIfAbsent(device.application(), a -> new HashMap<>()).put(device.name(), device);
+        }
+        for (ParsedDevice parsed : devices) {
+            Device device = parsed.device();
+            Map<String, Device> index = byNameOrAlias.get(device.application());
+            for (YamlCursor aliasAt : parsed.aliasesAt()) {
+                String alias = aliasAt.name();
+                Device other = index.get(alias);
+                if (other != null && !other.name().equals(device.name())) {
+                    throw aliasAt.error("alias is already the name or an alias of device " + other.name()
+                            + " (line " + definedAt.get(device.application()).get(alias).at().line() + ")");
+                }
+                index.put(alias, device);
+                definedAt.get(device.application()).putIfAbsent(alias, aliasAt);
+            }
+        }
+        Map<String, Map<String, Device>> byUniqueUsername = new HashMap<>();
+        Map<String, Map<String, YamlCursor>> usernameAt = new HashMap<>();
+        for (ParsedDevice parsed : devices) {
+            Device device = parsed.device();
+            for (YamlCursor username : parsed.uniqueUsernamesAt()) {
+                YamlCursor first = usernameAt.computeIfAbsent(device.application(), a -> new HashMap<>())
+                        .putIfAbsent(username.name(), username);
+                if (first != null) {
+                    throw username.error("unique username is already used in application " + device.application()
+                            + " (line " + first.at().line() + ")");
+                }
+                byUniqueUsername.computeIfAbsent(device.application(), a -> new HashMap<>())
+                        .put(username.name(), device);
+            }
+        }
+        return new IndexedSnapshot(0, applications, byNameOrAlias, byUniqueUsername);
+    }
+
+    private record ParsedApplication(Application application, YamlCursor nameAt) {
+    }
+
+    private static ParsedApplication application(YamlCursor item) throws RegistryException {
+        YamlCursor.Fields fields = item.fields("metadata", "spec");
+        YamlCursor nameAt = fields.required("metadata").fields("name").required("name");
+        String name = nameAt.name();
+        boolean disabled = false;
+        Optional<YamlCursor> spec = fields.optional("spec");
+        if (spec.isPresent()) {
+            disabled = flag(spec.get().fields("disabled").optional("disabled"));
+        }
+        return new ParsedApplication(new Application(name, disabled), nameAt);
+    }
+
+    /** A device with the cursors of the values checked across devices. */
+    private record ParsedDevice(Device device, YamlCursor nameAt, YamlCursor applicationAt,
+                                List<YamlCursor> aliasesAt, List<YamlCursor> uniqueUsernamesAt) {
+    }
+
+    private static ParsedDevice device(YamlCursor item) throws RegistryException {
+        YamlCursor.Fields fields = item.fields("metadata", "spec");
+        YamlCursor.Fields metadata = fields.required("metadata").fields("name", "application");
+        YamlCursor nameAt = metadata.required("name");
+        YamlCursor applicationAt = metadata.required("application");
+        String name = nameAt.name();
+        String application = applicationAt.name();
+
+        boolean disabled = false;
+        List<Credential> credentials = new ArrayList<>();
+        List<YamlCursor> uniqueUsernamesAt = new ArrayList<>();
+        List<YamlCursor> aliasesAt = new ArrayList<>();
+        LinkedHashSet<String> aliases = new LinkedHashSet<>();
+        LinkedHashSet<String> gateways = new LinkedHashSet<>();
+        Optional<YamlCursor> specAt = fields.optional("spec");
+        if (specAt.isPresent()) {
+            YamlCursor.Fields spec = specAt.get().fields("authentication", "alias", "gatewaySelector", "disabled");
+            disabled = flag(spec.optional("disabled"));
+            Optional<YamlCursor> authentication = spec.optional("authentication");
+            if (authentication.isPresent()) {
+                for (YamlCursor entry : listOf(authentication.get().fields("credentials").optional("credentials"))) {
+                    credentials.add(credential(entry, uniqueUsernamesAt));
+                }
+            }
+            for (YamlCursor alias : listOf(spec.optional("alias"))) {
+                aliases.add(alias.name());
+                aliasesAt.add(alias);
+            }
+            Optional<YamlCursor> selector = spec.optional("gatewaySelector");
+            if (selector.isPresent()) {
+                for (YamlCursor gateway : listOf(selector.get().fields("matchNames").optional("matchNames"))) {
+                    gateways.add(gateway.name());
+                }
+            }
+        }
+        Device device = new Device(application, name, disabled, credentials, List.copyOf(aliases), gateways);
+        return new ParsedDevice(device, nameAt, applicationAt, aliasesAt, uniqueUsernamesAt);
+    }
+
+    private static Credential credential(YamlCursor entry, List<YamlCursor> uniqueUsernamesAt)
+            throws RegistryException {
+        YamlCursor.Fields fields = entry.fields("pass", "user", "psk");
+        List<String> kinds = fields.present();
+        if (kinds.size() != 1) {
+            throw entry.error("expected exactly one of pass, user, psk");
+        }
+        YamlCursor value = fields.required(kinds.get(0));
+        switch (kinds.get(0)) {
+            case "pass":
+                return new Credential.Password(secret(value));
+            case "user": {
+                YamlCursor.Fields user = value.fields("username", "password", "unique");
+                YamlCursor usernameAt = user.required("username");
+                String username = usernameAt.name();
+                Secret password = secret(user.required("password"));
+                boolean unique = flag(user.optional("unique"));
+                if (unique) {
+                    uniqueUsernamesAt.add(usernameAt);
+                }
+                return new Credential.User(username, password, unique);
+            }
+            default:
+                return preSharedKey(value);
+        }
+    }
+
+    private static Secret secret(YamlCursor value) throws RegistryException {
+        if (value.isString()) {
+            return new Secret.Plain(nonEmptySecret(value));
+        }
+        if (!value.isMap()) {
+            throw value.error(value.isNumber() ? SECRET_SHAPE + " (quote a number to use it as a password)"
+                    : SECRET_SHAPE);
+        }
+        YamlCursor.Fields fields = value.fields("bcrypt", "plain");
+        List<String> kinds = fields.present();
+        if (kinds.size() != 1) {
+            throw value.error(SECRET_SHAPE);
+        }
+        YamlCursor secret = fields.required(kinds.get(0));
+        if (kinds.get(0).equals("plain")) {
+            return new Secret.Plain(nonEmptySecret(secret));
+        }
+        String hash = secret.string();
+        if (!BCRYPT.matcher(hash).matches()) {
+            throw secret.error("expected a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31, 60 characters)");
+        }
+        return new Secret.Bcrypt(hash);
+    }
+
+    private static String nonEmptySecret(YamlCursor value) throws RegistryException {
+        String secret = value.string();
+        if (secret.isEmpty()) {
+            throw value.error("must not be empty");
+        }
+        return secret;
+    }
+
+    private static Credential preSharedKey(YamlCursor value) throws RegistryException {
+        YamlCursor.Fields fields = value.fields("key", "validity");
+        YamlCursor keyAt = fields.required("key");
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(keyAt.string());
+        } catch (IllegalArgumentException e) {
+            throw keyAt.error("expected base64 (RFC 4648, standard alphabet, with padding)");
+        }
+        if (key.length == 0) {
+            throw keyAt.error("must not be empty");
+        }
+        Instant notBefore = null;
+        Instant notAfter = null;
+        Optional<YamlCursor> validity = fields.optional("validity");
+        if (validity.isPresent()) {
+            YamlCursor.Fields window = validity.get().fields("notBefore", "notAfter");
+            Optional<YamlCursor> notBeforeAt = window.optional("notBefore");
+            Optional<YamlCursor> notAfterAt = window.optional("notAfter");
+            notBefore = notBeforeAt.isPresent() ? instant(notBeforeAt.get()) : null;
+            notAfter = notAfterAt.isPresent() ? instant(notAfterAt.get()) : null;
+            if (notBefore != null && notAfter != null && notAfter.isBefore(notBefore)) {
+                throw notAfterAt.get().error("is before notBefore");
+            }
+        }
+        return new Credential.PreSharedKey(key, notBefore, notAfter);
+    }
+
+    private static Instant instant(YamlCursor value) throws RegistryException {
+        String text = value.isString() ? value.string() : "";
+        try {
+            return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            throw value.error("expected an RFC 3339 timestamp such as 2024-01-01T00:00:00Z");
+        }
+    }
+
+    private static boolean flag(Optional<YamlCursor> value) throws RegistryException {
+        return value.isPresent() && value.get().bool();
+    }
+
+    private static List<YamlCursor> listOf(Optional<YamlCursor> value) throws RegistryException {
+        return value.isPresent() ? value.get().list() : List.of();
+    }
+}

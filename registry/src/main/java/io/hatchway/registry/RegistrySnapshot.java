@@ -1,0 +1,24 @@
+package io.hatchway.registry;
+
+import java.util.Optional;
+
+/**
+ * One immutable, consistent view of the registry: a reload swaps in a whole new snapshot, so a reader never sees
+ * half of a change. Look-ups are constant-time and safe from any thread.
+ */
+public interface RegistrySnapshot {
+
+    /** Increases by one with every snapshot swapped in; lets holders of derived data tell that it is stale. */
+    long generation();
+
+    Optional<Application> application(String name);
+
+    /** The device of {@code application} whose name or one of whose aliases is {@code nameOrAlias}. */
+    Optional<Device> device(String application, String nameOrAlias);
+
+    /**
+     * The device of {@code application} holding a {@code user} credential with {@code unique: true} and this
+     * username.
+     */
+    Optional<Device> deviceByUniqueUsername(String application, String username);
+}
