@@ -1,6 +1,8 @@
 package io.hatchway.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
@@ -63,7 +66,7 @@ public final class ConfigLoader {
         } catch (NoSuchFileException e) {
             throw new ConfigException(name + ": file not found");
         } catch (JsonProcessingException e) {
-            throw new ConfigException(describe(name, e), e);
+            throw new ConfigException(describe(name, bytesOf(absolute), e), e);
         } catch (IOException e) {
             throw new ConfigException(name + ": cannot read: " + e.getMessage(), e);
         }
@@ -73,8 +76,21 @@ public final class ConfigLoader {
         return new Converter(name, absolute.getParent()).convert(raw);
     }
 
-    private static String describe(String file, JsonProcessingException e) {
+    private static byte[] bytesOf(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    private static String describe(String file, byte[] yaml, JsonProcessingException e) {
         JsonLocation at = e.getLocation();
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            // Jackson reports where it stopped reading (the end of a record's section); point at the key itself.
+            JsonLocation key = locate(yaml, mapping.getPath());
+            at = key == null ? at : key;
+        }
         String position = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
         if (e instanceof UnrecognizedPropertyException unknown) {
             String known = unknown.getKnownPropertyIds().stream().map(Object::toString).sorted()
@@ -85,6 +101,33 @@ public final class ConfigLoader {
             return file + position + ": " + path(mapping) + ": " + e.getOriginalMessage();
         }
         return file + position + ": " + e.getOriginalMessage();
+    }
+
+    /** Where the key at {@code path} starts in {@code yaml}, or null if it cannot be found. */
+    private static JsonLocation locate(byte[] yaml, List<JsonMappingException.Reference> path) {
+        try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
+            int depth = 0;
+            int matched = 0;
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+                    depth++;
+                } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+                    depth--;
+                    if (depth < matched) {
+                        return null;
+                    }
+                } else if (token == JsonToken.FIELD_NAME && depth == matched + 1
+                        && parser.currentName().equals(path.get(matched).getFieldName())) {
+                    matched++;
+                    if (matched == path.size()) {
+                        return parser.currentTokenLocation();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return null;
     }
 
     private static String path(JsonMappingException e) {
@@ -123,10 +166,10 @@ public final class ConfigLoader {
             HatchwayConfig.Sink sink = parse("events.sink", events.sink(), "file", ConfigLoader::sink);
             Path path = null;
             if (sink == HatchwayConfig.Sink.FILE) {
-                if (events.path() == null || events.path().isBlank()) {
-                    throw error("events.path", "missing, required for events.sink: file");
+                if (events.path() != null && events.path().isBlank()) {
+                    throw error("events.path", "must not be empty");
                 }
-                path = baseDir.resolve(events.path()).normalize();
+                path = baseDir.resolve(events.path() == null ? "events.jsonl" : events.path()).normalize();
             } else if (events.path() != null) {
                 throw error("events.path", "only used with events.sink: file");
             }

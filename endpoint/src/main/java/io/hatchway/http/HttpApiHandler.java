@@ -143,6 +143,12 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 }));
     }
 
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("HTTP connection {} failed: {}", ctx.channel(), cause.toString());
+        ctx.close();
+    }
+
     private boolean authorized(FullHttpRequest request) {
         if (token.isEmpty()) {
             return true;

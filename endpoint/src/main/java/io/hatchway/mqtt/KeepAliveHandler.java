@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Ends a connection that sent nothing for one and a half times its keep-alive [MQTT-3.1.2-24] (MQTT 5: DISCONNECT
- * 0x8D Keep Alive timeout). Added to the pipeline once the CONNECT is accepted.
+ * 0x8D Keep Alive timeout). Added to the pipeline once the CONNECT is accepted. Time during which the endpoint
+ * itself does not read the socket (back-pressure from the sink) does not count against the client.
  */
 final class KeepAliveHandler extends IdleStateHandler {
 
@@ -20,7 +21,8 @@ final class KeepAliveHandler extends IdleStateHandler {
 
     @Override
     protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
-        if (evt.state() == IdleState.READER_IDLE) {
+        // While back-pressure has stopped reading the socket, the silence is ours, not the client's.
+        if (evt.state() == IdleState.READER_IDLE && ctx.channel().config().isAutoRead()) {
             Disconnector.disconnect(Session.of(ctx.channel()), MqttReasonCodes.Disconnect.KEEP_ALIVE_TIMEOUT,
                     "nothing received for 1.5 times the keep-alive");
         }

@@ -268,4 +268,39 @@ class ConnectTest {
             assertTrue(raw.closedWithin(5000));
         }
     }
+
+    @Test
+    void packetAboveTheMaximumPacketSizeGetsDisconnectPacketTooLarge() throws Exception {
+        try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+            raw.send(RawMqttClient.connect("MQTT", 5, "big", "device1@my-app", "hey-rodney", 30));
+            raw.readPacket();
+            // Declares a PUBLISH of 300,000 bytes but sends only its start: the size alone must be refused.
+            int length = 300_000;
+            raw.send(new byte[] {0x30, (byte) (0x80 | (length & 0x7F)), (byte) (0x80 | ((length >> 7) & 0x7F)),
+                    (byte) (length >> 14), 0x00, 0x01, 't', 0x00});
+            byte[] disconnect = raw.readPacket();
+            assertEquals((byte) 0xE0, disconnect[0]);
+            assertEquals((byte) 0x95, disconnect[2]);
+            assertTrue(raw.closedWithin(5000));
+        }
+    }
+
+    @Test
+    void mqtt31ClientIdLongerThan23CharactersIsRejected() throws Exception {
+        try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+            raw.send(RawMqttClient.connect("MQIsdp", 3, "a-client-id-of-thirty-characters", "device1@my-app",
+                    "hey-rodney", 30));
+            assertArrayEquals(new byte[] {0x20, 0x02, 0x00, 0x02}, raw.readPacket());
+            assertTrue(raw.closedWithin(5000));
+        }
+    }
+
+    @Test
+    void mqttNameWithTheLevelOfMqtt31IsAnUnacceptableProtocolVersion() throws Exception {
+        try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+            raw.send(RawMqttClient.connect("MQTT", 3, "mixed", null, null, 30));
+            assertArrayEquals(new byte[] {0x20, 0x02, 0x00, 0x01}, raw.readPacket());
+            assertTrue(raw.closedWithin(5000));
+        }
+    }
 }

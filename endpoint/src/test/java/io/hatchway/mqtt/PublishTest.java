@@ -248,4 +248,20 @@ class PublishTest {
             assertEquals(i, events.get(i).get("data").get("i").asInt());
         }
     }
+
+    @Test
+    void mqtt5Qos0PublishOnAnInvalidTopicGetsDisconnectTopicNameInvalid() throws Exception {
+        java.util.concurrent.CompletableFuture<Throwable> cause = new java.util.concurrent.CompletableFuture<>();
+        Mqtt5BlockingClient device = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5()
+                .serverHost("127.0.0.1").serverPort(server.mqttPort())
+                .addDisconnectedListener(ctx -> cause.complete(ctx.getCause())).buildBlocking();
+        device.connectWith().simpleAuth().username("device1@my-app").password(bytes("hey-rodney")).applySimpleAuth()
+                .send();
+        device.publishWith().topic("a/b/c").qos(MqttQos.AT_MOST_ONCE).payload(bytes("1")).send();
+        Throwable why = cause.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(why instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException, "got " + why);
+        assertEquals(com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.TOPIC_NAME_INVALID,
+                ((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException) why).getMqttMessage()
+                        .getReasonCode());
+    }
 }

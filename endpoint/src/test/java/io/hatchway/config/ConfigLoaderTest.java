@@ -1,0 +1,132 @@
+package io.hatchway.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws Exception {
+        Path file = dir.resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private ConfigException refused(Path file) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+    }
+
+    private static void assertMentions(ConfigException e, String... parts) {
+        for (String part : parts) {
+            assertTrue(e.getMessage().contains(part), "'" + e.getMessage() + "' should name " + part);
+        }
+        assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void exampleConfigurationLoadsWithItsDocumentedValues() throws Exception {
+        Path example = Path.of("../docker/hatchway.yaml").toAbsolutePath().normalize();
+        HatchwayConfig config = ConfigLoader.load(example);
+
+        assertEquals(new BindAddress("127.0.0.1", 1883), config.mqtt().bind());
+        assertEquals(262_144, config.mqtt().maxPacketSize());
+        assertEquals(Duration.ofSeconds(10), config.mqtt().connectTimeout());
+        assertEquals(32, config.mqtt().receiveMaximum());
+        assertEquals(new BindAddress("127.0.0.1", 8080), config.http().bind());
+        assertEquals(Optional.empty(), config.http().token());
+        assertEquals(example.getParent().resolve("registry.yaml"), config.registryFile());
+        assertEquals(HatchwayConfig.Sink.FILE, config.events().sink());
+        assertEquals(example.getParent().resolve("events.jsonl"), config.events().path());
+        assertEquals("hatchway-1", config.instance());
+    }
+
+    @Test
+    void unknownKeyIsRefusedNamingFileLineAndKeyPath() throws Exception {
+        Path file = write("hatchway.yaml", """
+                registry:
+                  file: registry.yaml
+                mqtt:
+                  bnd: 127.0.0.1:1883
+                """);
+        // line 4 is where the unknown key is written
+        assertMentions(refused(file), file.toAbsolutePath().toString() + ":4:", "mqtt.bnd");
+    }
+
+    @Test
+    void invalidDurationIsRefusedNamingTheKey() throws Exception {
+        Path file = write("hatchway.yaml", """
+                registry: { file: registry.yaml }
+                mqtt: { connectTimeout: ten seconds }
+                """);
+        assertMentions(refused(file), file.toAbsolutePath().toString(), "mqtt.connectTimeout", "ten seconds");
+    }
+
+    @Test
+    void outOfRangeMaxPacketSizeIsRefusedNamingTheKeyAndTheRange() throws Exception {
+        Path file = write("hatchway.yaml", """
+                registry: { file: registry.yaml }
+                mqtt: { maxPacketSize: 268435456 }
+                """);
+        assertMentions(refused(file), file.toAbsolutePath().toString(), "mqtt.maxPacketSize", "268435455");
+    }
+
+    @Test
+    void nonLoopbackHttpBindWithoutTokenIsRefused() throws Exception {
+        Path file = write("hatchway.yaml", """
+                registry: { file: registry.yaml }
+                http: { bind: 0.0.0.0:8080 }
+                """);
+        assertMentions(refused(file), file.toAbsolutePath().toString(), "http.bind", "http.token");
+    }
+
+    @Test
+    void nonLoopbackHttpBindWithTokenIsAccepted() throws Exception {
+        Path file = write("hatchway.yaml", """
+                registry: { file: registry.yaml }
+                http: { bind: 0.0.0.0:8080, token: s3cret }
+                events: { sink: stdout }
+                """);
+        HatchwayConfig config = ConfigLoader.load(file);
+        assertEquals(new BindAddress("0.0.0.0", 8080), config.http().bind());
+        assertEquals(Optional.of("s3cret"), config.http().token());
+    }
+
+    @Test
+    void relativeRegistryAndEventsPathsResolveAgainstTheConfigFilesDirectory() throws Exception {
+        Path file = write("conf/hatchway.yaml", """
+                registry: { file: ../registries/registry.yaml }
+                events: { sink: file, path: out/events.jsonl }
+                """);
+        HatchwayConfig config = ConfigLoader.load(file);
+        Path base = dir.toAbsolutePath().normalize();
+        assertEquals(base.resolve("registries/registry.yaml"), config.registryFile());
+        assertEquals(base.resolve("conf/out/events.jsonl"), config.events().path());
+    }
+
+    @Test
+    void missingRegistryFileIsRefusedNamingIt() throws Exception {
+        Path file = write("hatchway.yaml", """
+                mqtt: { bind: 127.0.0.1:1883 }
+                """);
+        assertMentions(refused(file), file.toAbsolutePath().toString(), "registry.file");
+    }
+
+    @Test
+    void missingConfigFileIsRefusedNamingIt() {
+        Path file = dir.resolve("nowhere.yaml");
+        assertMentions(refused(file), file.toAbsolutePath().toString());
+    }
+}
