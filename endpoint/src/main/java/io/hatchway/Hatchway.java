@@ -9,6 +9,7 @@ import io.hatchway.events.StdoutSink;
 import io.hatchway.http.HttpApiHandler;
 import io.hatchway.http.HttpChannelInitializer;
 import io.hatchway.metrics.EndpointMetrics;
+import io.hatchway.mqtt.AccessRevocation;
 import io.hatchway.mqtt.ConnectedDevices;
 import io.hatchway.mqtt.MqttServices;
 import io.hatchway.mqtt.MqttSettings;
@@ -24,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -36,6 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Hatchway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Hatchway.class);
+    private static final int HASHING_QUEUE = 1024;
 
     private final FileRegistry registry;
     private final EventSink sink;
@@ -60,8 +63,11 @@ public final class Hatchway implements AutoCloseable {
             case FILE -> new FileSink(config.events().path(), config.events().capacity());
             case STDOUT -> new StdoutSink(System.out);
         };
-        ExecutorService hashing = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()),
-                daemonThreads("hatchway-hashing"));
+        // bcrypt checks: bounded, so a flood of CONNECTs gets "server unavailable" instead of an endless queue.
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        ExecutorService hashing = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(HASHING_QUEUE), daemonThreads("hatchway-hashing"),
+                new ThreadPoolExecutor.AbortPolicy());
         Hatchway hatchway = new Hatchway(registry, sink, hashing);
         try {
             hatchway.bind(config);
@@ -81,6 +87,7 @@ public final class Hatchway implements AutoCloseable {
                 registry, new PasswordAuthenticator(registry, hashing), devices,
                 new EventMapper(config.instance()), sink, metrics);
         CommandRouter commands = new CommandRouter(registry, devices, metrics);
+        registry.onChange(new AccessRevocation(devices));
 
         mqtt = Listener.bind("mqtt", mqttConfig.bind(), boss, workers, new MqttChannelInitializer(services));
         LOG.info("MQTT listening on {}:{}", mqttConfig.bind().host(), mqtt.port());

@@ -93,7 +93,8 @@ public final class CommandRouter {
     private static void write(Session session, String device, String command, byte[] payload, String contentType,
                               List<ChannelFuture> writes) {
         Device self = session.device();
-        if (self == null) {
+        if (self == null || !session.channel().isWritable()) {
+            // Not established, or not reading what it was sent: don't pile up commands in memory.
             return;
         }
         session.subscriptions().topicFor(self.name(), device, command).ifPresent(topic -> {

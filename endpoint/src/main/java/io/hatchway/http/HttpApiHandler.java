@@ -68,8 +68,15 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
             return;
         }
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        String path = uri.path();
+        try {
+            route(ctx, request, new QueryStringDecoder(request.uri()));
+        } catch (IllegalArgumentException e) {
+            respond(ctx, request, HttpResponseStatus.BAD_REQUEST, "malformed request URI: " + e.getMessage());
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder uri) {
+        String path = uri.rawPath();
         switch (path) {
             case "/health/live" -> {
                 if (get(ctx, request)) {
@@ -137,7 +144,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                         case UNKNOWN_DEVICE -> respond(ctx, request, HttpResponseStatus.NOT_FOUND,
                                 "unknown device '" + device + "' in application '" + application + "'");
                         case NOT_SUBSCRIBED -> respond(ctx, request, HttpResponseStatus.NOT_FOUND,
-                                "device '" + device + "' is not connected or not subscribed for commands");
+                                "device '" + device + "' is not connected, not subscribed for commands, "
+                                        + "or not reading them");
                         default -> throw new IllegalStateException("unexpected " + delivery);
                     }
                 }));
@@ -175,8 +183,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         write(ctx, request, response);
     }
 
+    /** Percent-decodes one path segment; unlike a query, a path keeps '+' as it is. */
     private static String decode(String segment) {
-        return QueryStringDecoder.decodeComponent(segment);
+        return QueryStringDecoder.decodeComponent(segment.replace("+", "%2B"));
     }
 
     private static byte[] message(String message) {

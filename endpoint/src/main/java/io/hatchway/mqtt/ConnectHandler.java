@@ -37,10 +37,10 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, MqttConnectMessage connect) {
         Session session = Session.of(ctx.channel());
-        MqttVersion version = ProtocolGuard.versionOf(connect);
+        MqttVersion version = MqttVersion.fromProtocolNameAndLevel(connect.variableHeader().name(),
+                (byte) connect.variableHeader().version());
         session.version(version);
         session.state(SessionState.AUTHENTICATING);
-        ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
 
         if (!connect.variableHeader().isCleanSession()) {
             services.metrics().connect(ConnectOutcome.REFUSED);
@@ -83,6 +83,8 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             return;
         }
         AuthOutcome.Authenticated accepted = (AuthOutcome.Authenticated) outcome;
+        // The connect timeout also bounds authentication; it ends with the CONNACK.
+        ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
         session.established(accepted.application(), accepted.device(), new GatewayDecisions(services.registry(),
                 accepted.application().name(), accepted.device().name()));
         session.state(SessionState.CONNECTED);

@@ -3,6 +3,7 @@ package io.hatchway.mqtt;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 
 /**
  * The connection of every connected device: at most one per device. Thread-safe.
@@ -32,6 +33,11 @@ public final class ConnectedDevices {
 
     public Optional<Session> get(String application, String device) {
         return Optional.ofNullable(sessions.get(new Key(application, device)));
+    }
+
+    /** Calls {@code action} for every registered session (a weakly consistent view). */
+    public void forEach(Consumer<Session> action) {
+        sessions.values().forEach(action);
     }
 
     public int size() {

@@ -5,27 +5,23 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
-import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
-import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
-import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
-import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
+import java.util.EnumSet;
 import java.util.Queue;
+import java.util.Set;
 
 /**
  * First stop of every decoded packet: turns decoder failures into the right answer, enforces the packet order of
- * the connection's phase (CONNECT first and only once [MQTT-3.1.0-1], [MQTT-3.1.0-2]) and strict UTF-8 in the
- * strings the endpoint interprets [MQTT-1.5.3-1], [MQTT-1.5.3-2]. Packets that arrive while the CONNECT is being
+ * the connection's phase (CONNECT first and only once [MQTT-3.1.0-1], [MQTT-3.1.0-2]). Ill-formed UTF-8 and U+0000
+ * [MQTT-1.5.3-1], [MQTT-1.5.3-2] are decoder failures: Netty's decoder validates strings strictly. Packets that arrive while the CONNECT is being
  * authenticated are held and passed on, in order, once the session is established.
  */
 public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
@@ -38,7 +34,11 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
         }
     };
 
-    private static final int MAX_HELD = 64;
+    /** Packets held before CONNACK; their bytes are bounded anyway, since the socket is not read meanwhile. */
+    private static final int MAX_HELD = 1024;
+
+    private static final Set<MqttMessageType> SERVER_ONLY = EnumSet.of(MqttMessageType.CONNACK,
+            MqttMessageType.SUBACK, MqttMessageType.UNSUBACK, MqttMessageType.PINGRESP, MqttMessageType.AUTH);
 
     private final Queue<Object> held = new ArrayDeque<>();
 
@@ -59,9 +59,7 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
         if (problem != null) {
             ReferenceCountUtil.release(msg);
             if (session.state() == SessionState.CONNECTED) {
-                Disconnector.disconnect(session, problem.startsWith("malformed")
-                        ? MqttReasonCodes.Disconnect.MALFORMED_PACKET : MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
-                        problem);
+                Disconnector.disconnect(session, MqttReasonCodes.Disconnect.PROTOCOL_ERROR, problem);
             } else {
                 Disconnector.close(session, problem);
             }
@@ -86,40 +84,7 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
         if (session.state() != SessionState.AWAITING_CONNECT && type == MqttMessageType.CONNECT) {
             return "second CONNECT";
         }
-        switch (type) {
-            case CONNECT -> {
-                MqttConnectMessage connect = (MqttConnectMessage) message;
-                if (!Utf8.valid(connect.payload().clientIdentifier()) || !Utf8.valid(connect.payload().userName())
-                        || !Utf8.valid(connect.payload().willTopic())) {
-                    return "malformed UTF-8 in CONNECT";
-                }
-            }
-            case PUBLISH -> {
-                if (!Utf8.valid(((MqttPublishMessage) message).variableHeader().topicName())) {
-                    return "malformed UTF-8 in topic name";
-                }
-            }
-            case SUBSCRIBE -> {
-                for (MqttTopicSubscription s : ((MqttSubscribeMessage) message).payload().topicSubscriptions()) {
-                    if (!Utf8.valid(s.topicFilter())) {
-                        return "malformed UTF-8 in topic filter";
-                    }
-                }
-            }
-            case UNSUBSCRIBE -> {
-                for (String filter : ((MqttUnsubscribeMessage) message).payload().topics()) {
-                    if (!Utf8.valid(filter)) {
-                        return "malformed UTF-8 in topic filter";
-                    }
-                }
-            }
-            case CONNACK, SUBACK, UNSUBACK, PINGRESP, AUTH -> {
-                return "a client may not send " + type;
-            }
-            default -> {
-            }
-        }
-        return null;
+        return SERVER_ONLY.contains(type) ? "a client may not send " + type : null;
     }
 
     private static void decodeFailure(ChannelHandlerContext ctx, Session session, Throwable cause) {
@@ -184,11 +149,5 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
         held.forEach(ReferenceCountUtil::release);
         held.clear();
         ctx.fireChannelInactive();
-    }
-
-    /** Whether the MQTT version was 5 is decided by the CONNECT; packets after it use that version. */
-    static MqttVersion versionOf(MqttConnectMessage connect) {
-        return MqttVersion.fromProtocolNameAndLevel(connect.variableHeader().name(),
-                (byte) connect.variableHeader().version());
     }
 }

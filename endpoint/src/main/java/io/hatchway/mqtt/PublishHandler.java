@@ -35,6 +35,8 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
 
     private final MqttServices services;
     private final Acknowledgements acks = new Acknowledgements();
+    /** MQTT 3.1.1 only: a publish was refused, the connection closes once the acknowledgements before it left. */
+    private boolean draining;
 
     public PublishHandler(MqttServices services) {
         this.services = services;
@@ -43,7 +45,7 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, MqttPublishMessage publish) {
         Session session = Session.of(ctx.channel());
-        if (session.state() != SessionState.CONNECTED) {
+        if (session.state() != SessionState.CONNECTED || draining) {
             return;
         }
         int qos = publish.fixedHeader().qosLevel().value();
@@ -120,6 +122,9 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
                 code = full ? MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue()
                         : MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue();
                 failure = full ? "event sink is full, retry later" : "event sink failed: " + cause.getMessage();
+                if (qos > 0 && !session.isV5()) {
+                    drain(ctx);
+                }
             }
             services.metrics().publish(outcome, qos);
             acks.complete(ctx, session, handle, code, failure);
@@ -145,11 +150,20 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
             return;
         }
         session.inFlight(1);
+        if (!session.isV5()) {
+            drain(ctx);
+        }
         acks.refuse(ctx, session, qos, packetId, code, reason);
     }
 
+    /** Stops taking publishes: the connection is about to close (MQTT 3.1.1 cannot refuse a publish otherwise). */
+    private void drain(ChannelHandlerContext ctx) {
+        draining = true;
+        ctx.channel().config().setAutoRead(false);
+    }
+
     private void readIfBelowLimit(ChannelHandlerContext ctx) {
-        if (!ctx.channel().config().isAutoRead() && acks.size() < services.settings().receiveMaximum()
+        if (!draining && !ctx.channel().config().isAutoRead() && acks.size() < services.settings().receiveMaximum()
                 && Session.of(ctx.channel()).state() == SessionState.CONNECTED) {
             ctx.channel().config().setAutoRead(true);
         }

@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection that has not sent CONNECT within the connect timeout. Removed from the pipeline, which
- * cancels the timer, as soon as the CONNECT arrives.
+ * Closes a connection that has not been accepted within the connect timeout: it bounds both the wait for CONNECT
+ * and its authentication. Removed from the pipeline, which cancels the timer, when the CONNECT is accepted.
  */
 final class ConnectTimeoutHandler extends ChannelInboundHandlerAdapter {
 

@@ -69,6 +69,24 @@ class RegistryChangeTest {
     }
 
     @Test
+    void deviceDisabledInTheRegistryIsDisconnectedAsNotAuthorized() throws Exception {
+        java.util.concurrent.CompletableFuture<Throwable> cause = new java.util.concurrent.CompletableFuture<>();
+        Mqtt5BlockingClient device = com.hivemq.client.mqtt.MqttClient.builder().useMqttVersion5()
+                .serverHost("127.0.0.1").serverPort(server.mqttPort())
+                .addDisconnectedListener(ctx -> cause.complete(ctx.getCause())).buildBlocking();
+        device.connectWith().simpleAuth().username("lonely@my-app").password(bytes("lonely-pass")).applySimpleAuth()
+                .send();
+
+        editRegistry("  - metadata: { name: lonely, application: my-app }\n    spec:\n",
+                "  - metadata: { name: lonely, application: my-app }\n    spec:\n      disabled: true\n");
+        Throwable why = cause.get(RELOAD.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(why instanceof com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException, "got " + why);
+        assertEquals(com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.NOT_AUTHORIZED,
+                ((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException) why).getMqttMessage()
+                        .getReasonCode());
+    }
+
+    @Test
     void passwordChangedInTheRegistryAppliesToNewConnections() throws Exception {
         Clients.connectedV5(server, "lonely@my-app", "lonely-pass").disconnect();
 

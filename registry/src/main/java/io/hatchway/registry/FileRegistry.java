@@ -7,6 +7,8 @@ import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.Arrays;
@@ -38,6 +40,7 @@ public final class FileRegistry implements Registry, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileRegistry.class);
     private static final long DEBOUNCE_MILLIS = 100;
+    private static final long MAX_DEBOUNCE_MILLIS = 1000;
 
     private final Path file;
     private final AtomicReference<IndexedSnapshot> current;
@@ -121,9 +124,14 @@ public final class FileRegistry implements Registry, AutoCloseable {
     private void watch() {
         try {
             while (true) {
-                drain(watchService.take());
+                if (!drain(watchService.take())) {
+                    continue;
+                }
+                // Wait for a quiet moment, but never longer than MAX_DEBOUNCE_MILLIS after the first change.
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_DEBOUNCE_MILLIS);
                 WatchKey more;
-                while ((more = watchService.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
+                while (System.nanoTime() < deadline
+                        && (more = watchService.poll(DEBOUNCE_MILLIS, TimeUnit.MILLISECONDS)) != null) {
                     drain(more);
                 }
                 reloadIfChanged();
@@ -135,12 +143,26 @@ public final class FileRegistry implements Registry, AutoCloseable {
         }
     }
 
-    private void drain(WatchKey key) {
-        key.pollEvents();
+    /**
+     * Consumes the key's events; true if one may concern the registry file: the file itself, a Kubernetes-style
+     * {@code ..data} symlink swap, or lost events. Other files of the directory (an event log written next to the
+     * registry, say) are ignored, so their traffic never delays a reload.
+     */
+    private boolean drain(WatchKey key) {
+        boolean relevant = false;
+        for (WatchEvent<?> event : key.pollEvents()) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                relevant = true;
+            } else if (event.context() instanceof Path changed) {
+                String name = changed.toString();
+                relevant |= name.equals(file.getFileName().toString()) || name.startsWith("..");
+            }
+        }
         if (!key.reset()) {
             LOG.error("Directory of {} is no longer accessible; changes are no longer picked up", file);
             throw new ClosedWatchServiceException();
         }
+        return relevant;
     }
 
     private void reloadIfChanged() {

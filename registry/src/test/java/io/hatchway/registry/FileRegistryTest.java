@@ -149,6 +149,33 @@ class FileRegistryTest {
     }
 
     @Test
+    void editIsPickedUpWhileAnotherFileInTheDirectoryIsWrittenContinuously() throws Exception {
+        Path file = Files.writeString(dir.resolve("registry.yaml"), ONE_DEVICE);
+        Path log = dir.resolve("events.jsonl");
+        try (FileRegistry registry = FileRegistry.open(file)) {
+            Thread writer = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Files.writeString(log, "{}\n", UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                                java.nio.file.StandardOpenOption.APPEND);
+                        Thread.sleep(10);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            writer.start();
+            try {
+                Files.writeString(file, TWO_DEVICES);
+                waiting().until(() -> registry.current().device("my-app", "device2").isPresent());
+            } finally {
+                writer.interrupt();
+                writer.join();
+            }
+        }
+    }
+
+    @Test
     void closeStopsTheWatcherThread() throws Exception {
         Path file = Files.writeString(dir.resolve("registry.yaml"), ONE_DEVICE);
         FileRegistry registry = FileRegistry.open(file);
