@@ -61,7 +61,7 @@ public final class Hatchway implements AutoCloseable {
         FileRegistry registry = FileRegistry.open(config.registryFile());
         EventSink sink = switch (config.events().sink()) {
             case FILE -> new FileSink(config.events().path(), config.events().capacity());
-            case STDOUT -> new StdoutSink(System.out);
+            case STDOUT -> new StdoutSink(System.out, config.events().capacity());
         };
         // bcrypt checks: bounded, so a flood of CONNECTs gets "server unavailable" instead of an endless queue.
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -67,6 +67,10 @@ public final class Disconnector {
      */
     public static void refuse(Session session, MqttVersion version, MqttConnectReturnCode v3code,
                               MqttConnectReturnCode v5code, String reason) {
+        if (!session.channel().eventLoop().inEventLoop()) {
+            session.channel().eventLoop().execute(() -> refuse(session, version, v3code, v5code, reason));
+            return;
+        }
         if (session.state() == SessionState.CLOSING) {
             return;
         }
