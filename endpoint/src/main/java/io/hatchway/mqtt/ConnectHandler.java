@@ -14,6 +14,7 @@ import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
 
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -40,6 +41,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         MqttVersion version = MqttVersion.fromProtocolNameAndLevel(connect.variableHeader().name(),
                 (byte) connect.variableHeader().version());
         session.version(version);
+        session.attempt(services.devices().nextAttempt());
         session.state(SessionState.AUTHENTICATING);
 
         if (!connect.variableHeader().isCleanSession()) {
@@ -88,7 +90,14 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         session.established(accepted.application(), accepted.device(), new GatewayDecisions(services.registry(),
                 accepted.application().name(), accepted.device().name()));
         session.state(SessionState.CONNECTED);
-        services.devices().register(session).ifPresent(previous -> {
+        Optional<Session> loser = services.devices().register(session);
+        if (loser.isPresent() && loser.get() == session) {
+            // A newer CONNECT of the same device was accepted while this older one was being authenticated.
+            services.metrics().connect(ConnectOutcome.TAKEN_OVER);
+            Disconnector.close(session, "a newer connection of the same device exists");
+            return;
+        }
+        loser.ifPresent(previous -> {
             services.metrics().connect(ConnectOutcome.TAKEN_OVER);
             Disconnector.disconnect(previous, MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER,
                     "another connection of the same device took over");

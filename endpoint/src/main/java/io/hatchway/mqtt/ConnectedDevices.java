@@ -3,13 +3,16 @@ package io.hatchway.mqtt;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * The connection of every connected device: at most one per device. Thread-safe.
  *
- * <p>Takeover: registering a session for a device that already has one replaces it and returns the previous
- * session, which the caller must disconnect. Unregistering removes a session only if it is still the registered
+ * <p>Takeover: registering a session for a device that already has one keeps the session whose CONNECT arrived
+ * last (see {@link #nextAttempt()}) and returns the other one, which the caller must disconnect: usually the
+ * previous connection, but a slow authentication of an older CONNECT never evicts a newer connection.
+ * Unregistering removes a session only if it is still the registered
  * one, so a closing old connection never removes its successor.
  */
 public final class ConnectedDevices {
@@ -18,11 +21,25 @@ public final class ConnectedDevices {
     }
 
     private final ConcurrentMap<Key, Session> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong attempts = new AtomicLong();
 
-    /** Registers an established session; returns the session it took over from, if any. */
+    /** A number for a CONNECT that just arrived: later CONNECTs get larger numbers. */
+    long nextAttempt() {
+        return attempts.incrementAndGet();
+    }
+
+    /** Registers an authenticated session; returns the session that lost (the older attempt), if any. */
     Optional<Session> register(Session session) {
-        Session previous = sessions.put(key(session), session);
-        return previous == session ? Optional.empty() : Optional.ofNullable(previous);
+        Session[] loser = new Session[1];
+        sessions.compute(key(session), (key, registered) -> {
+            if (registered == null || registered == session) {
+                return session;
+            }
+            boolean newer = session.attempt() > registered.attempt();
+            loser[0] = newer ? registered : session;
+            return newer ? session : registered;
+        });
+        return Optional.ofNullable(loser[0]);
     }
 
     void unregister(Session session) {

@@ -24,6 +24,7 @@ public final class Session {
     private SessionState state = SessionState.AWAITING_CONNECT;
     private MqttVersion version = MqttVersion.MQTT_3_1_1;
     private int requestedLevel = -1;
+    private long attempt;
     private Application application;
     private Device device;
     private GatewayDecisions gateways;
@@ -79,6 +80,15 @@ public final class Session {
 
     void version(MqttVersion version) {
         this.version = Objects.requireNonNull(version);
+    }
+
+    /** When the CONNECT arrived, relative to other CONNECTs (see {@link ConnectedDevices#nextAttempt()}). */
+    long attempt() {
+        return attempt;
+    }
+
+    void attempt(long attempt) {
+        this.attempt = attempt;
     }
 
     /** The protocol level the client's CONNECT asked for, or -1 if unknown. */
