@@ -6,6 +6,7 @@ import io.hatchway.mqtt.Session;
 import io.hatchway.registry.Device;
 import io.hatchway.registry.Registry;
 import io.hatchway.registry.RegistrySnapshot;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
@@ -90,6 +91,12 @@ public final class CommandRouter {
         return CompletableFuture.completedFuture(delivery);
     }
 
+    /** The encoded size of the command PUBLISH, rounding its two length fields up to their largest form. */
+    private static long packetSize(String topic, byte[] payload, String contentType) {
+        long properties = contentType == null ? 0 : 3 + ByteBufUtil.utf8Bytes(contentType);
+        return 1 + 4 + 2 + ByteBufUtil.utf8Bytes(topic) + 4 + properties + payload.length;
+    }
+
     private static void write(Session session, String device, String command, byte[] payload, String contentType,
                               List<ChannelFuture> writes) {
         Device self = session.device();
@@ -98,6 +105,10 @@ public final class CommandRouter {
             return;
         }
         session.subscriptions().topicFor(self.name(), device, command).ifPresent(topic -> {
+            if (packetSize(topic, payload, contentType) > session.clientMaximumPacketSize()) {
+                // The client said it cannot take a packet this large [MQTT-3.1.2-24].
+                return;
+            }
             MqttProperties properties = MqttProperties.NO_PROPERTIES;
             if (contentType != null && session.isV5()) {
                 properties = new MqttProperties();

@@ -105,7 +105,7 @@ final class Acknowledgements {
     }
 
     private static MqttProperties reasonString(Session session, Pending p) {
-        if (p.code == SUCCESS || !session.isV5() || p.failure == null) {
+        if (p.code == SUCCESS || !session.isV5() || p.failure == null || !session.problemInformation()) {
             return MqttProperties.NO_PROPERTIES;
         }
         MqttProperties properties = new MqttProperties();

@@ -11,6 +11,7 @@ import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
 
@@ -53,15 +54,23 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         }
         String clientId = connect.payload().clientIdentifier();
         int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
+        MqttProperties properties = connect.variableHeader().properties();
+        Integer maximumPacketSize = intProperty(properties, MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE);
+        Integer problemInformation = intProperty(properties,
+                MqttProperties.MqttPropertyType.REQUEST_PROBLEM_INFORMATION);
+        Integer sessionExpiry = intProperty(properties, MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL);
+        session.clientPreferences(maximumPacketSize == null ? Long.MAX_VALUE : maximumPacketSize & 0xFFFFFFFFL,
+                problemInformation == null || problemInformation != 0);
         ctx.channel().config().setAutoRead(false);
         services.authenticator()
                 .authenticate(connect.payload().userName(), connect.payload().passwordInBytes(), clientId)
                 .whenComplete((outcome, error) -> ctx.executor().execute(() ->
-                        authenticated(ctx, session, outcome, error, clientId, keepAlive)));
+                        authenticated(ctx, session, outcome, error, clientId, keepAlive,
+                                sessionExpiry != null && sessionExpiry != 0)));
     }
 
     private void authenticated(ChannelHandlerContext ctx, Session session, AuthOutcome outcome, Throwable error,
-                               String clientId, int keepAlive) {
+                               String clientId, int keepAlive, boolean sessionExpiryRequested) {
         if (session.state() != SessionState.AUTHENTICATING || !ctx.channel().isActive()) {
             return;
         }
@@ -107,13 +116,18 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             ctx.pipeline().addBefore(HandlerNames.DECODER, HandlerNames.KEEP_ALIVE,
                     new KeepAliveHandler(keepAlive * 1500L));
         }
-        ctx.writeAndFlush(connAck(session, clientId));
+        ctx.writeAndFlush(connAck(session, clientId, sessionExpiryRequested));
         services.metrics().connect(ConnectOutcome.ACCEPTED);
         ctx.channel().config().setAutoRead(true);
         ctx.pipeline().fireUserEventTriggered(ProtocolGuard.ESTABLISHED);
     }
 
-    private MqttConnAckMessage connAck(Session session, String clientId) {
+    private static Integer intProperty(MqttProperties properties, MqttProperties.MqttPropertyType type) {
+        MqttProperties.MqttProperty<?> property = properties.getProperty(type.value());
+        return property == null ? null : (Integer) property.value();
+    }
+
+    private MqttConnAckMessage connAck(Session session, String clientId, boolean sessionExpiryRequested) {
         MqttMessageBuilders.ConnAckBuilder connAck = MqttMessageBuilders.connAck()
                 .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false);
         if (session.isV5()) {
@@ -125,6 +139,10 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
                         .sharedSubscriptionAvailable(false);
                 if (clientId == null || clientId.isEmpty()) {
                     p.assignedClientId(UUID.randomUUID().toString());
+                }
+                if (sessionExpiryRequested) {
+                    // No session state is kept: the session ends with the connection [MQTT-3.2.2.3.2].
+                    p.sessionExpiryInterval(0);
                 }
             });
         }

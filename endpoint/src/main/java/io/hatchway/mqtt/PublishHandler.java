@@ -1,30 +1,22 @@
 package io.hatchway.mqtt;
 
 import io.cloudevents.CloudEvent;
-import io.hatchway.dialect.DrogueV1Dialect;
-import io.hatchway.dialect.PublishTarget;
-import io.hatchway.events.InvalidPayloadException;
 import io.hatchway.events.SinkFullException;
 import io.hatchway.metrics.EndpointMetrics.PublishOutcome;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
 /**
- * Handles PUBLISH: reads the topic with the Drogue V1 dialect, checks that the connected device may publish for
- * the target device, turns the publish into a CloudEvent and hands it to the sink. QoS 1 and 2 are acknowledged
- * only once the sink accepted the event.
+ * Handles PUBLISH: {@link PublishReader} turns it into a CloudEvent (or a refusal), which goes to the sink. QoS 1
+ * and 2 are acknowledged only once the sink accepted the event.
  *
  * <p>Refusals: not authorized → QoS 0 dropped, QoS 1/2 v5 {@code 0x87}; invalid topic → v5 {@code 0x90}; JSON
- * content type with a payload that is not JSON → v5 {@code 0x99}; sink full → v5 {@code 0x97}; sink failure →
+ * content type with a payload that is not JSON, or a payload declared UTF-8 that is not → v5 {@code 0x99}; sink full → v5 {@code 0x97}; sink failure →
  * v5 {@code 0x80}. MQTT 3.1.1 has no negative acknowledgement, so there every refusal except a QoS 0
  * not-authorized drop closes the connection.
  *
@@ -71,33 +63,12 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
                 return;
             }
         }
-        Optional<PublishTarget> target = DrogueV1Dialect.parse(publish.variableHeader().topicName());
-        if (target.isEmpty()) {
-            refuse(ctx, session, qos, packetId, PublishOutcome.INVALID_TOPIC,
-                    MqttReasonCodes.PubAck.TOPIC_NAME_INVALID.byteValue(),
-                    "topic must be <channel> or <channel>/<device>");
+        PublishReader.Result result = PublishReader.read(session, publish, services.mapper());
+        if (result instanceof PublishReader.Refused refused) {
+            refuse(ctx, session, qos, packetId, refused.outcome(), refused.code(), refused.reason());
             return;
         }
-        String self = session.device().name();
-        Optional<String> device = target.get().forSelf() ? Optional.of(self)
-                : session.gateways().authorize(target.get().device());
-        if (device.isEmpty()) {
-            refuse(ctx, session, qos, packetId, PublishOutcome.NOT_AUTHORIZED,
-                    MqttReasonCodes.PubAck.NOT_AUTHORIZED.byteValue(),
-                    "'" + self + "' may not publish for '" + target.get().device() + "'");
-            return;
-        }
-        CloudEvent event;
-        try {
-            event = services.mapper().map(session.application().name(), device.get(), self, target.get().channel(),
-                    ByteBufUtil.getBytes(publish.payload()), contentType(session, publish),
-                    OffsetDateTime.now(ZoneOffset.UTC));
-        } catch (InvalidPayloadException e) {
-            refuse(ctx, session, qos, packetId, PublishOutcome.INVALID_PAYLOAD,
-                    MqttReasonCodes.PubAck.PAYLOAD_FORMAT_INVALID.byteValue(), e.getMessage());
-            return;
-        }
-        send(ctx, session, qos, packetId, event);
+        send(ctx, session, qos, packetId, ((PublishReader.Accepted) result).event());
     }
 
     private void send(ChannelHandlerContext ctx, Session session, int qos, int packetId, CloudEvent event) {
@@ -167,14 +138,5 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
                 && Session.of(ctx.channel()).state() == SessionState.CONNECTED) {
             ctx.channel().config().setAutoRead(true);
         }
-    }
-
-    private static String contentType(Session session, MqttPublishMessage publish) {
-        if (!session.isV5()) {
-            return null;
-        }
-        MqttProperties.MqttProperty<?> property = publish.variableHeader().properties()
-                .getProperty(MqttProperties.MqttPropertyType.CONTENT_TYPE.value());
-        return property == null ? null : (String) property.value();
     }
 }

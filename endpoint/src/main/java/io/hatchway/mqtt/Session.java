@@ -25,6 +25,8 @@ public final class Session {
     private MqttVersion version = MqttVersion.MQTT_3_1_1;
     private int requestedLevel = -1;
     private long attempt;
+    private volatile long clientMaximumPacketSize = Long.MAX_VALUE;
+    private boolean problemInformation = true;
     private Application application;
     private Device device;
     private GatewayDecisions gateways;
@@ -89,6 +91,21 @@ public final class Session {
 
     void attempt(long attempt) {
         this.attempt = attempt;
+    }
+
+    /** The largest packet the client accepts (MQTT 5 Maximum Packet Size); readable from any thread. */
+    public long clientMaximumPacketSize() {
+        return clientMaximumPacketSize;
+    }
+
+    /** Whether the client wants reason strings on acknowledgements (MQTT 5 Request Problem Information). */
+    boolean problemInformation() {
+        return problemInformation;
+    }
+
+    void clientPreferences(long maximumPacketSize, boolean problemInformation) {
+        this.clientMaximumPacketSize = maximumPacketSize;
+        this.problemInformation = problemInformation;
     }
 
     /** The protocol level the client's CONNECT asked for, or -1 if unknown. */

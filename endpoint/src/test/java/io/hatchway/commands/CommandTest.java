@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
+import static io.hatchway.Clients.bytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -240,6 +241,23 @@ class CommandTest {
         try {
             device.subscribeWith().topicFilter("command/inbox//#").send();
             assertEquals(202, post("my-app", "dev%40ice", "ping", "x").statusCode());
+        } finally {
+            device.disconnect();
+        }
+    }
+
+    @Test
+    void commandLargerThanTheClientsMaximumPacketSizeIsNotSent() throws Exception {
+        Mqtt5BlockingClient device = Clients.v5(server);
+        device.connectWith().restrictions().maximumPacketSize(200).applyRestrictions().simpleAuth()
+                .username("device1@my-app").password(bytes("hey-rodney")).applySimpleAuth().send();
+        try (var publishes = device.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+            device.subscribeWith().topicFilter("command/inbox//#").send();
+            assertEquals(404, post("my-app", "device1", "big", "x".repeat(500)).statusCode());
+            assertEquals(202, post("my-app", "device1", "small", "y").statusCode());
+            Mqtt5Publish received = publishes.receive(10, TimeUnit.SECONDS).orElseThrow();
+            assertEquals("command/inbox//small", received.getTopic().toString());
+            assertTrue(device.getState().isConnected());
         } finally {
             device.disconnect();
         }

@@ -303,4 +303,13 @@ class ConnectTest {
             assertTrue(raw.closedWithin(5000));
         }
     }
+
+    @Test
+    void requestedSessionExpiryIsAnsweredWithZeroBecauseNoSessionIsKept() {
+        Mqtt5BlockingClient client = Clients.v5(server);
+        Mqtt5ConnAck ack = client.connectWith().sessionExpiryInterval(3600).simpleAuth().username("device1@my-app")
+                .password(bytes("hey-rodney")).applySimpleAuth().send();
+        assertEquals(0, ack.getSessionExpiryInterval().orElseThrow());
+        client.disconnect();
+    }
 }

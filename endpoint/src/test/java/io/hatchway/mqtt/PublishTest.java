@@ -264,4 +264,33 @@ class PublishTest {
                 ((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException) why).getMqttMessage()
                         .getReasonCode());
     }
+
+    @Test
+    void payloadDeclaredUtf8ThatIsNotIsRefusedAsPayloadFormatInvalid() {
+        Mqtt5BlockingClient device = Clients.connectedV5(server, "device1@my-app", "hey-rodney");
+        Mqtt5PubAckException e = assertThrows(Mqtt5PubAckException.class, () -> device.publishWith().topic("t")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payloadFormatIndicator(com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator.UTF_8)
+                .payload(new byte[] {(byte) 0xC0, (byte) 0xAF}).send());
+        assertEquals(Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID, e.getMqttMessage().getReasonCode());
+        device.disconnect();
+    }
+
+    @Test
+    void refusalsCarryAReasonStringUnlessTheClientAskedForNone() {
+        Mqtt5BlockingClient talkative = Clients.connectedV5(server, "device1@my-app", "hey-rodney");
+        Mqtt5PubAckException told = assertThrows(Mqtt5PubAckException.class, () -> talkative.publishWith()
+                .topic("temp/sensor01").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("1")).send());
+        assertTrue(told.getMqttMessage().getReasonString().isPresent());
+        talkative.disconnect();
+
+        Mqtt5BlockingClient quiet = Clients.v5(server);
+        quiet.connectWith().restrictions().requestProblemInformation(false).applyRestrictions()
+                .simpleAuth().username("device1@my-app").password(bytes("hey-rodney")).applySimpleAuth().send();
+        Mqtt5PubAckException silent = assertThrows(Mqtt5PubAckException.class, () -> quiet.publishWith()
+                .topic("temp/sensor01").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("1")).send());
+        assertEquals(Mqtt5PubAckReasonCode.NOT_AUTHORIZED, silent.getMqttMessage().getReasonCode());
+        assertTrue(silent.getMqttMessage().getReasonString().isEmpty());
+        quiet.disconnect();
+    }
 }
