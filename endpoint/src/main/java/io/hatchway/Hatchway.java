@@ -18,6 +18,16 @@ import io.hatchway.registry.PasswordAuthenticator;
 import io.hatchway.registry.RegistryException;
 import io.hatchway.transport.Listener;
 import io.hatchway.transport.MqttChannelInitializer;
+import io.hatchway.transport.ServerTls;
+import io.hatchway.transport.TlsTransport;
+import io.hatchway.transport.Transport;
+import io.hatchway.transport.WebSocketTransport;
+import io.hatchway.config.BindAddress;
+import io.netty.channel.ChannelHandler;
+import javax.net.ssl.SSLException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -45,8 +55,9 @@ public final class Hatchway implements AutoCloseable {
     private final ExecutorService hashing;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private volatile Listener mqtt;
-    private volatile Listener http;
+    private final Map<String, Listener> listeners = new ConcurrentHashMap<>();
+    private volatile ServerTls tls;
+    private volatile boolean started;
 
     private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing) {
         this.registry = registry;
@@ -57,7 +68,7 @@ public final class Hatchway implements AutoCloseable {
     }
 
     /** Starts an instance; the listeners are bound when this returns. */
-    public static Hatchway start(HatchwayConfig config) throws RegistryException, InterruptedException {
+    public static Hatchway start(HatchwayConfig config) throws RegistryException, SSLException {
         FileRegistry registry = FileRegistry.open(config.registryFile());
         EventSink sink = switch (config.events().sink()) {
             case FILE -> new FileSink(config.events().path(), config.events().capacity());
@@ -78,7 +89,7 @@ public final class Hatchway implements AutoCloseable {
         return hatchway;
     }
 
-    private void bind(HatchwayConfig config) throws InterruptedException {
+    private void bind(HatchwayConfig config) throws SSLException {
         EndpointMetrics metrics = new EndpointMetrics();
         ConnectedDevices devices = new ConnectedDevices();
         HatchwayConfig.Mqtt mqttConfig = config.mqtt();
@@ -89,36 +100,63 @@ public final class Hatchway implements AutoCloseable {
         CommandRouter commands = new CommandRouter(registry, devices, metrics);
         registry.onChange(new AccessRevocation(devices));
 
-        mqtt = Listener.bind("mqtt", mqttConfig.bind(), boss, workers, new MqttChannelInitializer(services));
-        LOG.info("MQTT listening on {}:{}", mqttConfig.bind().host(), mqtt.port());
+        Duration handshake = mqttConfig.connectTimeout();
+        listen("mqtt", mqttConfig.bind(), new MqttChannelInitializer(services, Transport.TCP));
+        if (config.mqtts().isPresent()) {
+            tls = ServerTls.start(config.mqtts().get(), boss.next());
+            listen("mqtts", config.mqtts().get().bind(),
+                    new MqttChannelInitializer(services, new TlsTransport(tls, handshake)));
+        }
+        config.ws().ifPresent(ws -> listen("ws", ws.bind(), new MqttChannelInitializer(services,
+                new WebSocketTransport(ws, mqttConfig.maxPacketSize()))));
+        if (config.wss().isPresent()) {
+            HatchwayConfig.WebSocket wss = config.wss().get();
+            listen("wss", wss.bind(), new MqttChannelInitializer(services,
+                    new TlsTransport(tls, handshake).then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
+        }
         HttpApiHandler api = new HttpApiHandler(commands, metrics, this::ready, config.http().token());
-        http = Listener.bind("http", config.http().bind(), boss, workers,
-                new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
-        LOG.info("HTTP listening on {}:{}", config.http().bind().host(), http.port());
+        listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
+        started = true;
     }
 
-    /** Ready: both listeners bound and the registry loaded. */
+    private void listen(String name, BindAddress address, ChannelHandler initializer) {
+        try {
+            Listener listener = Listener.bind(name, address, boss, workers, initializer);
+            listeners.put(name, listener);
+            LOG.info("{} listening on {}:{}", name, address.host(), listener.port());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while binding " + name, e);
+        }
+    }
+
+    /** Ready: every configured listener bound and the registry loaded. */
     public boolean ready() {
-        Listener m = mqtt;
-        Listener h = http;
-        return m != null && m.isBound() && h != null && h.isBound() && registry.current() != null;
+        return started && listeners.values().stream().allMatch(Listener::isBound) && registry.current() != null;
+    }
+
+    /** The bound port of a listener ({@code mqtt}, {@code mqtts}, {@code mqttsPsk}, {@code ws}, {@code wss}, {@code http}). */
+    public int port(String listener) {
+        Listener l = listeners.get(listener);
+        if (l == null) {
+            throw new IllegalArgumentException("no listener " + listener);
+        }
+        return l.port();
     }
 
     public int mqttPort() {
-        return mqtt.port();
+        return port("mqtt");
     }
 
     public int httpPort() {
-        return http.port();
+        return port("http");
     }
 
     @Override
     public void close() {
-        if (mqtt != null) {
-            mqtt.close();
-        }
-        if (http != null) {
-            http.close();
+        listeners.values().forEach(Listener::close);
+        if (tls != null) {
+            tls.close();
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

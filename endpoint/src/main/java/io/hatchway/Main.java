@@ -32,7 +32,7 @@ public final class Main {
         try {
             HatchwayConfig config = ConfigLoader.load(configFile);
             hatchway = Hatchway.start(config);
-        } catch (ConfigException | RegistryException e) {
+        } catch (ConfigException | RegistryException | javax.net.ssl.SSLException e) {
             fail(e.getMessage());
             return;
         } catch (Exception e) {

@@ -86,6 +86,12 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer start(Path dir, String registry, Duration connectTimeout, Optional<String> token)
             throws Exception {
+        return start(dir, registry, connectTimeout, token, config -> config);
+    }
+
+    /** Starts with a configuration the caller may extend (e.g. with TLS or WebSocket listeners). */
+    public static TestServer start(Path dir, String registry, Duration connectTimeout, Optional<String> token,
+                                   java.util.function.UnaryOperator<HatchwayConfig> customize) throws Exception {
         Path registryFile = dir.resolve("registry.yaml");
         Files.writeString(registryFile, registry);
         Path eventsFile = dir.resolve("events.jsonl");
@@ -95,11 +101,16 @@ public final class TestServer implements AutoCloseable {
                 registryFile,
                 new HatchwayConfig.Events(HatchwayConfig.Sink.FILE, eventsFile, 10_000),
                 "test-instance");
-        return new TestServer(dir, registryFile, eventsFile, Hatchway.start(config));
+        return new TestServer(dir, registryFile, eventsFile, Hatchway.start(customize.apply(config)));
     }
 
     public int mqttPort() {
         return hatchway.mqttPort();
+    }
+
+    /** The port of a listener: mqtt, mqtts, mqttsPsk, ws, wss or http. */
+    public int port(String listener) {
+        return hatchway.port(listener);
     }
 
     public int httpPort() {

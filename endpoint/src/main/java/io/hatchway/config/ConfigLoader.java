@@ -41,7 +41,17 @@ public final class ConfigLoader {
     }
 
     // The file as written; validated and converted by load().
-    private record RawConfig(RawMqtt mqtt, RawHttp http, RawRegistry registry, RawEvents events, String instance) {
+    private record RawConfig(RawMqtt mqtt, RawHttp http, RawRegistry registry, RawEvents events, String instance,
+                             RawTls mqtts, RawPsk mqttsPsk, RawWebSocket ws, RawWebSocket wss) {
+    }
+
+    private record RawTls(String bind, String cert, String key, String clientAuth) {
+    }
+
+    private record RawPsk(String bind) {
+    }
+
+    private record RawWebSocket(String bind, String path, List<String> allowedOrigins) {
     }
 
     private record RawMqtt(String bind, Integer maxPacketSize, String connectTimeout, Integer receiveMaximum) {
@@ -179,12 +189,55 @@ public final class ConfigLoader {
             if (instance.isBlank()) {
                 throw error("instance", "must not be empty");
             }
+            Optional<HatchwayConfig.Tls> mqtts = raw.mqtts() == null ? Optional.empty() : Optional.of(tls(raw.mqtts()));
+            Optional<HatchwayConfig.Psk> psk = raw.mqttsPsk() == null ? Optional.empty()
+                    : Optional.of(new HatchwayConfig.Psk(parse("mqttsPsk.bind", raw.mqttsPsk().bind(),
+                    "127.0.0.1:8884", BindAddress::parse)));
+            Optional<HatchwayConfig.WebSocket> ws = webSocket("ws", raw.ws(), "127.0.0.1:8083");
+            Optional<HatchwayConfig.WebSocket> wss = webSocket("wss", raw.wss(), "127.0.0.1:8084");
+            if (wss.isPresent() && mqtts.isEmpty()) {
+                throw error("wss", "uses the server certificate of mqtts: configure mqtts.cert and mqtts.key");
+            }
             return new HatchwayConfig(
                     new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum),
                     new HatchwayConfig.Http(httpBind, token),
                     baseDir.resolve(raw.registry().file()).normalize(),
                     new HatchwayConfig.Events(sink, path, capacity),
-                    instance);
+                    instance, mqtts, psk, ws, wss);
+        }
+
+        private HatchwayConfig.Tls tls(RawTls raw) throws ConfigException {
+            BindAddress bind = parse("mqtts.bind", raw.bind(), "127.0.0.1:8883", BindAddress::parse);
+            Path cert = existingFile("mqtts.cert", raw.cert());
+            Path key = existingFile("mqtts.key", raw.key());
+            HatchwayConfig.ClientAuth clientAuth = parse("mqtts.clientAuth", raw.clientAuth(), "optional",
+                    ConfigLoader::clientAuth);
+            return new HatchwayConfig.Tls(bind, cert, key, clientAuth);
+        }
+
+        private Path existingFile(String key, String value) throws ConfigException {
+            if (value == null || value.isBlank()) {
+                throw error(key, "missing, expected the path of a PEM file");
+            }
+            Path path = baseDir.resolve(value).normalize();
+            if (!Files.isReadable(path)) {
+                throw error(key, "cannot read '" + path + "'");
+            }
+            return path;
+        }
+
+        private Optional<HatchwayConfig.WebSocket> webSocket(String key, RawWebSocket raw, String defaultBind)
+                throws ConfigException {
+            if (raw == null) {
+                return Optional.empty();
+            }
+            BindAddress bind = parse(key + ".bind", raw.bind(), defaultBind, BindAddress::parse);
+            String path = raw.path() == null ? "/mqtt" : raw.path();
+            if (!path.startsWith("/")) {
+                throw error(key + ".path", "'" + path + "' must start with '/'");
+            }
+            return Optional.of(new HatchwayConfig.WebSocket(bind, path,
+                    raw.allowedOrigins() == null ? List.of() : raw.allowedOrigins()));
         }
 
         private <T> T parse(String key, String value, String fallback, Function<String, T> parser)
@@ -207,6 +260,16 @@ public final class ConfigLoader {
         private ConfigException error(String key, String message) {
             return new ConfigException(file + ": " + key + ": " + message);
         }
+    }
+
+    private static HatchwayConfig.ClientAuth clientAuth(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "none" -> HatchwayConfig.ClientAuth.NONE;
+            case "optional" -> HatchwayConfig.ClientAuth.OPTIONAL;
+            case "require" -> HatchwayConfig.ClientAuth.REQUIRE;
+            default -> throw new IllegalArgumentException("'" + value
+                    + "' is not a client authentication mode, expected none, optional or require");
+        };
     }
 
     private static HatchwayConfig.Sink sink(String value) {

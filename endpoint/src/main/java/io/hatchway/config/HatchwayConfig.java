@@ -2,6 +2,7 @@ package io.hatchway.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -14,8 +15,14 @@ import java.util.Optional;
  * @param registryFile the registry YAML file (absolute)
  * @param events       where accepted events go
  * @param instance     this instance's name, carried in every event's {@code instance} extension
+ * @param mqtts        the MQTT over TLS listener, if enabled
+ * @param mqttsPsk     the MQTT over TLS-PSK listener, if enabled
+ * @param ws           the MQTT over WebSocket listener, if enabled
+ * @param wss          the MQTT over secure WebSocket listener (with the {@code mqtts} certificate), if enabled
  */
-public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events events, String instance) {
+public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events events, String instance,
+                             Optional<Tls> mqtts, Optional<Psk> mqttsPsk, Optional<WebSocket> ws,
+                             Optional<WebSocket> wss) {
 
     public HatchwayConfig {
         Objects.requireNonNull(mqtt, "mqtt");
@@ -23,6 +30,25 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
         Objects.requireNonNull(registryFile, "registryFile");
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(instance, "instance");
+        Objects.requireNonNull(mqtts, "mqtts");
+        Objects.requireNonNull(mqttsPsk, "mqttsPsk");
+        Objects.requireNonNull(ws, "ws");
+        Objects.requireNonNull(wss, "wss");
+        if (wss.isPresent() && mqtts.isEmpty()) {
+            throw new IllegalArgumentException("wss uses the certificate of mqtts, which is not configured");
+        }
+    }
+
+    /** Plain MQTT over TCP and HTTP only. */
+    public HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events events, String instance) {
+        this(mqtt, http, registryFile, events, instance, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty());
+    }
+
+    /** A copy with the given secure and WebSocket listeners. */
+    public HatchwayConfig withListeners(Optional<Tls> mqtts, Optional<Psk> mqttsPsk, Optional<WebSocket> ws,
+                                        Optional<WebSocket> wss) {
+        return new HatchwayConfig(mqtt, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss);
     }
 
     /**
@@ -66,5 +92,45 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
 
     public enum Sink {
         FILE, STDOUT
+    }
+
+    /**
+     * @param bind       listener address
+     * @param cert       the server certificate chain (PEM), reloaded when the file changes
+     * @param key        the server private key (PEM, PKCS#8), reloaded when the file changes
+     * @param clientAuth whether clients present certificates
+     */
+    public record Tls(BindAddress bind, Path cert, Path key, ClientAuth clientAuth) {
+        public Tls {
+            Objects.requireNonNull(bind, "bind");
+            Objects.requireNonNull(cert, "cert");
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(clientAuth, "clientAuth");
+        }
+    }
+
+    /** Whether TLS clients present a certificate: never asked, asked, or required. */
+    public enum ClientAuth {
+        NONE, OPTIONAL, REQUIRE
+    }
+
+    /** @param bind listener address of TLS-PSK (TLS 1.2 PSK cipher suites) */
+    public record Psk(BindAddress bind) {
+        public Psk {
+            Objects.requireNonNull(bind, "bind");
+        }
+    }
+
+    /**
+     * @param bind           listener address
+     * @param path           the HTTP path of the WebSocket endpoint, e.g. {@code /mqtt}
+     * @param allowedOrigins if not empty, the {@code Origin} header values accepted for the upgrade
+     */
+    public record WebSocket(BindAddress bind, String path, List<String> allowedOrigins) {
+        public WebSocket {
+            Objects.requireNonNull(bind, "bind");
+            Objects.requireNonNull(path, "path");
+            allowedOrigins = List.copyOf(allowedOrigins);
+        }
     }
 }

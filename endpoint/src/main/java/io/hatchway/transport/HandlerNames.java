@@ -5,6 +5,13 @@ public final class HandlerNames {
 
     public static final String LIFECYCLE = "lifecycle";
     public static final String CONNECT_TIMEOUT = "connectTimeout";
+    /** Transport slots, filled as the listener's {@link Transport} decides. */
+    public static final String TLS = "tls";
+    public static final String HTTP = "http";
+    public static final String HTTP_AGGREGATOR = "httpAggregator";
+    public static final String WEBSOCKET_CHECK = "webSocketCheck";
+    public static final String WEBSOCKET = "webSocket";
+    public static final String WEBSOCKET_FRAMES = "webSocketFrames";
     /** Looks at the first bytes only, then removes itself. */
     public static final String LEVEL_SNIFFER = "levelSniffer";
     /** Slot of the keep-alive timer, added after a CONNECT is accepted, just before the decoder. */

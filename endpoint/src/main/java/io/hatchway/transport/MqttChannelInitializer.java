@@ -28,8 +28,11 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final ControlHandler control = new ControlHandler();
     private final ExceptionHandler exceptions = new ExceptionHandler();
 
-    public MqttChannelInitializer(MqttServices services) {
+    private final Transport transport;
+
+    public MqttChannelInitializer(MqttServices services, Transport transport) {
         this.services = services;
+        this.transport = transport;
         this.lifecycle = new LifecycleHandler(services);
         this.connect = new ConnectHandler(services);
     }
@@ -40,6 +43,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(HandlerNames.LIFECYCLE, lifecycle);
         pipeline.addLast(HandlerNames.CONNECT_TIMEOUT, new ConnectTimeoutHandler(services.settings().connectTimeout()));
+        transport.addTo(channel);
         pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
         // HandlerNames.KEEP_ALIVE is added here once the CONNECT is accepted.
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));

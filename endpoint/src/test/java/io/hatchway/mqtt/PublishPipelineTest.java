@@ -291,7 +291,7 @@ class PublishPipelineTest {
         final EmbeddedChannel client = new EmbeddedChannel(new MqttDecoder(), MqttEncoder.INSTANCE);
 
         Connection(MqttServices services) {
-            server = new EmbeddedChannel(new MqttChannelInitializer(services));
+            server = new EmbeddedChannel(new MqttChannelInitializer(services, io.hatchway.transport.Transport.TCP));
         }
 
         /** Encodes {@code message} as a client would and feeds the bytes to the server. */

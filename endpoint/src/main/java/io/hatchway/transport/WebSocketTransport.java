@@ -1,0 +1,48 @@
+package io.hatchway.transport;
+
+import io.hatchway.config.HatchwayConfig;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+
+/**
+ * MQTT over WebSocket: an HTTP upgrade on the configured path with subprotocol {@code mqtt} or {@code mqttv3.1}
+ * (and, if configured, an allowed {@code Origin}), then MQTT bytes in binary frames. A packet may span frames and a
+ * frame may hold several packets: frames only carry the byte stream the MQTT decoder reads.
+ */
+public final class WebSocketTransport implements Transport {
+
+    static final String SUBPROTOCOLS = "mqtt,mqttv3.1";
+    private static final int MAX_UPGRADE_REQUEST = 8192;
+
+    private final HatchwayConfig.WebSocket config;
+    private final int maxFrame;
+
+    /** @param maxFrame the largest frame payload accepted (the MQTT maximum packet size) */
+    public WebSocketTransport(HatchwayConfig.WebSocket config, int maxFrame) {
+        this.config = config;
+        this.maxFrame = maxFrame;
+    }
+
+    @Override
+    public void addTo(Channel channel) {
+        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(config.path())
+                .subprotocols(SUBPROTOCOLS)
+                .checkStartsWith(false)
+                .handleCloseFrames(true)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxFrame)
+                        .allowExtensions(false).build())
+                .build();
+        channel.pipeline()
+                .addLast(HandlerNames.HTTP, new HttpServerCodec())
+                .addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(MAX_UPGRADE_REQUEST))
+                .addLast(HandlerNames.WEBSOCKET_CHECK, new WebSocketUpgradeCheck(config.path(),
+                        config.allowedOrigins()))
+                .addLast(HandlerNames.WEBSOCKET, new WebSocketServerProtocolHandler(protocol))
+                .addLast(HandlerNames.WEBSOCKET_FRAMES, new WebSocketFrames());
+    }
+}
