@@ -1,15 +1,34 @@
 package io.hatchway.registry;
 
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * An application: the tenant that owns devices. Immutable.
+ * An application: the tenant that owns devices. Immutable; two applications are equal when their whole registry
+ * entry is equal ({@link X509Certificate#equals} compares encodings), which is what caches use to tell that an entry
+ * changed.
  *
- * @param name     the application name, unique in the registry
- * @param disabled a disabled application refuses every device connection
+ * @param name         the application name, unique in the registry
+ * @param disabled     a disabled application refuses every device connection
+ * @param trustAnchors the CA certificates ({@code spec.trustAnchors}) whose client certificates identify devices of
+ *                     this application, in registry order; see {@link CertificateAuthenticator}
  */
-public record Application(String name, boolean disabled) {
+public record Application(String name, boolean disabled, List<X509Certificate> trustAnchors) {
     public Application {
         Objects.requireNonNull(name, "name");
+        trustAnchors = List.copyOf(trustAnchors);
+    }
+
+    /** An application without trust anchors. */
+    public Application(String name, boolean disabled) {
+        this(name, disabled, List.of());
+    }
+
+    /** Names the anchors by subject instead of printing whole certificates. */
+    @Override
+    public String toString() {
+        return "Application[name=" + name + ", disabled=" + disabled + ", trustAnchors="
+                + trustAnchors.stream().map(anchor -> anchor.getSubjectX500Principal().getName()).toList() + "]";
     }
 }

@@ -29,6 +29,24 @@ record DeviceAddress(String device, String application) {
                 .map(device -> new DeviceAddress(device, value.substring(at + 1)));
     }
 
+    /**
+     * Whether an MQTT username names {@code device}: either {@code device@application} (as {@link #parse}; the device
+     * part its name or one of its aliases, the application its own) or, plainly, its name or one of its aliases.
+     */
+    static boolean names(String username, Device device) {
+        if (knownAs(device, username)) {
+            return true;
+        }
+        return parse(username)
+                .filter(address -> address.application().equals(device.application()))
+                .filter(address -> knownAs(device, address.device()))
+                .isPresent();
+    }
+
+    private static boolean knownAs(Device device, String nameOrAlias) {
+        return device.name().equals(nameOrAlias) || device.aliases().contains(nameOrAlias);
+    }
+
     static Optional<String> percentDecode(String value) {
         if (value.indexOf('%') < 0) {
             return Optional.of(value);

@@ -1,7 +1,10 @@
 package io.hatchway.registry;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -12,33 +15,42 @@ import java.util.Optional;
 final class IndexedSnapshot implements RegistrySnapshot {
 
     private final long generation;
+    private final List<Application> applicationList;
     private final Map<String, Application> applications;
+    private final Map<String, List<Device>> devicesByApplication;
     private final Map<String, Map<String, Device>> devicesByNameOrAlias;
     private final Map<String, Map<String, Device>> devicesByUniqueUsername;
     private final int deviceCount;
 
     /**
-     * @param applications            applications by name
+     * @param applications            all applications, in registry order, with unique names
+     * @param devices                 all devices, in registry order
      * @param devicesByNameOrAlias    per application, each device under its name and under each of its aliases
      * @param devicesByUniqueUsername per application, devices under the usernames of their unique user credentials
      */
-    IndexedSnapshot(long generation, Map<String, Application> applications,
+    IndexedSnapshot(long generation, List<Application> applications, List<Device> devices,
                     Map<String, Map<String, Device>> devicesByNameOrAlias,
                     Map<String, Map<String, Device>> devicesByUniqueUsername) {
         this.generation = generation;
-        this.applications = Collections.unmodifiableMap(new HashMap<>(applications));
+        this.applicationList = List.copyOf(applications);
+        Map<String, Application> byName = new HashMap<>();
+        applications.forEach(application -> byName.put(application.name(), application));
+        this.applications = Collections.unmodifiableMap(byName);
+        Map<String, List<Device>> byApplication = new LinkedHashMap<>();
+        devices.forEach(device -> byApplication.computeIfAbsent(device.application(), a -> new ArrayList<>())
+                .add(device));
+        byApplication.replaceAll((application, list) -> List.copyOf(list));
+        this.devicesByApplication = Collections.unmodifiableMap(byApplication);
         this.devicesByNameOrAlias = deepCopy(devicesByNameOrAlias);
         this.devicesByUniqueUsername = deepCopy(devicesByUniqueUsername);
-        this.deviceCount = (int) this.devicesByNameOrAlias.values().stream()
-                .flatMap(devices -> devices.values().stream())
-                .map(device -> device.application() + "/" + device.name())
-                .distinct()
-                .count();
+        this.deviceCount = devices.size();
     }
 
     private IndexedSnapshot(IndexedSnapshot source, long generation) {
         this.generation = generation;
+        this.applicationList = source.applicationList;
         this.applications = source.applications;
+        this.devicesByApplication = source.devicesByApplication;
         this.devicesByNameOrAlias = source.devicesByNameOrAlias;
         this.devicesByUniqueUsername = source.devicesByUniqueUsername;
         this.deviceCount = source.deviceCount;
@@ -68,8 +80,18 @@ final class IndexedSnapshot implements RegistrySnapshot {
     }
 
     @Override
+    public List<Application> applications() {
+        return applicationList;
+    }
+
+    @Override
     public Optional<Device> device(String application, String nameOrAlias) {
         return lookUp(devicesByNameOrAlias, application, nameOrAlias);
+    }
+
+    @Override
+    public List<Device> devices(String application) {
+        return application == null ? List.of() : devicesByApplication.getOrDefault(application, List.of());
     }
 
     @Override

@@ -1,13 +1,19 @@
 package io.hatchway.registry;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -23,7 +30,13 @@ import java.util.regex.Pattern;
  * <pre>
  * applications:
  *   - metadata: { name: my-app }
- *     spec: { disabled: false }                       # spec optional
+ *     spec:                                           # spec optional
+ *       disabled: false
+ *       trustAnchors:                                 # CAs of the devices' client certificates
+ *         - certificate: |
+ *             -----BEGIN CERTIFICATE-----
+ *             ...
+ *             -----END CERTIFICATE-----
  * devices:
  *   - metadata: { name: device1, application: my-app }
  *     spec:                                           # spec optional
@@ -40,8 +53,9 @@ import java.util.regex.Pattern;
  * <p>Parsing is strict and fails fast: unknown keys, wrong types, a credential entry without exactly one of
  * {@code pass}, {@code user} and {@code psk}, an unknown application, duplicate application names, duplicate device
  * names or aliases within an application, duplicate unique usernames within an application, an invalid base64 key,
- * a malformed bcrypt hash, a bad timestamp or an empty name all throw a {@link RegistryException} naming the file,
- * line, column and field path. An empty file (or {@code {}}) is a valid, empty registry.
+ * a malformed bcrypt hash, a bad timestamp, a trust anchor that is not exactly one PEM X.509 certificate (or repeats
+ * one of the same application) or an empty name all throw a {@link RegistryException} naming the file, line, column
+ * and field path. An empty file (or {@code {}}) is a valid, empty registry.
  *
  * <p>Stateless and thread-safe.
  */
@@ -49,6 +63,10 @@ public final class RegistryLoader {
 
     /** Modular crypt format of the bcrypt variants we accept: version, cost 04-31, 22 salt + 31 hash characters. */
     private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
+
+    /** One PEM certificate block; group 1 is the base64 body. */
+    private static final Pattern PEM_CERTIFICATE = Pattern.compile(
+            "\\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]*)-----END CERTIFICATE-----\\s*");
 
     private static final String SECRET_SHAPE = "expected a string or { bcrypt: ... } or { plain: ... }";
 
@@ -78,7 +96,7 @@ public final class RegistryLoader {
     static IndexedSnapshot parse(Path file, byte[] content) throws RegistryException {
         Optional<YamlTree.Node> root = YamlTree.read(file, content);
         if (root.isEmpty()) {
-            return new IndexedSnapshot(0, Map.of(), Map.of(), Map.of());
+            return new IndexedSnapshot(0, List.of(), List.of(), Map.of(), Map.of());
         }
         YamlCursor.Fields top = YamlCursor.root(file, root.get()).fields("applications", "devices");
 
@@ -147,7 +165,8 @@ public final class RegistryLoader {
                         .put(username.name(), device);
             }
         }
-        return new IndexedSnapshot(0, applications, byNameOrAlias, byUniqueUsername);
+        return new IndexedSnapshot(0, List.copyOf(applications.values()),
+                devices.stream().map(ParsedDevice::device).toList(), byNameOrAlias, byUniqueUsername);
     }
 
     private record ParsedApplication(Application application, YamlCursor nameAt) {
@@ -158,11 +177,52 @@ public final class RegistryLoader {
         YamlCursor nameAt = fields.required("metadata").fields("name").required("name");
         String name = nameAt.name();
         boolean disabled = false;
-        Optional<YamlCursor> spec = fields.optional("spec");
-        if (spec.isPresent()) {
-            disabled = flag(spec.get().fields("disabled").optional("disabled"));
+        List<X509Certificate> trustAnchors = new ArrayList<>();
+        Optional<YamlCursor> specAt = fields.optional("spec");
+        if (specAt.isPresent()) {
+            YamlCursor.Fields spec = specAt.get().fields("disabled", "trustAnchors");
+            disabled = flag(spec.optional("disabled"));
+            Map<X509Certificate, YamlCursor> anchorsAt = new HashMap<>();
+            for (YamlCursor entry : listOf(spec.optional("trustAnchors"))) {
+                YamlCursor certificateAt = entry.fields("certificate").required("certificate");
+                X509Certificate anchor = certificate(certificateAt);
+                YamlCursor first = anchorsAt.putIfAbsent(anchor, certificateAt);
+                if (first != null) {
+                    throw certificateAt.error("duplicate trust anchor (first at line " + first.at().line() + ")");
+                }
+                trustAnchors.add(anchor);
+            }
         }
-        return new ParsedApplication(new Application(name, disabled), nameAt);
+        return new ParsedApplication(new Application(name, disabled, trustAnchors), nameAt);
+    }
+
+    /** Exactly one PEM-encoded X.509 certificate, nothing but whitespace around it. */
+    private static X509Certificate certificate(YamlCursor value) throws RegistryException {
+        String text = value.string();
+        Matcher pem = PEM_CERTIFICATE.matcher(text);
+        if (!pem.matches()) {
+            int blocks = text.split("-----BEGIN CERTIFICATE-----", -1).length - 1;
+            throw value.error(blocks > 1
+                    ? "holds " + blocks + " certificates; put each in its own trustAnchors entry"
+                    : "expected one PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)"
+                    + " and nothing else");
+        }
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(pem.group(1));
+        } catch (IllegalArgumentException e) {
+            throw value.error("invalid base64 in the PEM certificate");
+        }
+        try {
+            Certificate certificate = CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new ByteArrayInputStream(der));
+            if (certificate instanceof X509Certificate x509 && Arrays.equals(x509.getEncoded(), der)) {
+                return x509;
+            }
+        } catch (CertificateException | RuntimeException e) {
+            // reported below, without the parser's message (it may quote the content)
+        }
+        throw value.error("not a valid X.509 certificate (DER encoding)");
     }
 
     /** A device with the cursors of the values checked across devices. */

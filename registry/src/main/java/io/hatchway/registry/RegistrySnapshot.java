@@ -1,5 +1,6 @@
 package io.hatchway.registry;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -13,8 +14,14 @@ public interface RegistrySnapshot {
 
     Optional<Application> application(String name);
 
+    /** All applications, in registry order. */
+    List<Application> applications();
+
     /** The device of {@code application} whose name or one of whose aliases is {@code nameOrAlias}. */
     Optional<Device> device(String application, String nameOrAlias);
+
+    /** The devices of {@code application} in registry order; empty for an unknown application. */
+    List<Device> devices(String application);
 
     /**
      * The device of {@code application} holding a {@code user} credential with {@code unique: true} and this

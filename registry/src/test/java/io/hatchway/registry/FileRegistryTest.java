@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -87,6 +88,30 @@ class FileRegistryTest {
 
             waiting().until(() -> authenticate(authenticator, "second-secret") instanceof AuthOutcome.Authenticated);
             assertInstanceOf(AuthOutcome.Refused.class, authenticate(authenticator, "first-secret"));
+        }
+    }
+
+    @Test
+    void trustAnchorChangeInTheFileTakesEffectForCertificateAuthentication() throws Exception {
+        TestCertificates.Issued oldCa = TestCertificates.root("CN=Old CA");
+        TestCertificates.Issued newCa = TestCertificates.root("CN=New CA");
+        X509Certificate oldDevice = TestCertificates.leaf(oldCa, "CN=device1").certificate();
+        X509Certificate newDevice = TestCertificates.leaf(newCa, "CN=device1").certificate();
+        String withAnchor = ONE_DEVICE.replace("  - metadata: { name: my-app }\n",
+                "  - metadata: { name: my-app }\n    spec: { trustAnchors: [ ANCHOR ] }\n");
+        Path file = Files.writeString(dir.resolve("registry.yaml"), withAnchor.replace("ANCHOR", oldCa.anchor()));
+        try (FileRegistry registry = FileRegistry.open(file)) {
+            CertificateAuthenticator authenticator = new CertificateAuthenticator(registry, Runnable::run);
+            assertInstanceOf(AuthOutcome.Authenticated.class, authenticator.authenticate(List.of(oldDevice), null,
+                    null).join());
+
+            Files.writeString(file, withAnchor.replace("ANCHOR", newCa.anchor()));
+
+            waiting().until(() -> authenticator.authenticate(List.of(newDevice), null, null).join()
+                    instanceof AuthOutcome.Authenticated);
+            assertEquals(new AuthOutcome.Refused(AuthOutcome.Reason.BAD_CREDENTIALS,
+                    CertificateAuthenticator.UNTRUSTED_MESSAGE),
+                    authenticator.authenticate(List.of(oldDevice), null, null).join());
         }
     }
 

@@ -423,6 +423,109 @@ class RegistryLoaderTest {
     }
 
     @Test
+    void trustAnchorsAreLoadedInRegistryOrderFromBlockAndQuotedPem() throws Exception {
+        TestCertificates.Issued first = TestCertificates.root("CN=First CA,O=Acme");
+        TestCertificates.Issued second = TestCertificates.root("CN=Second CA,O=Acme");
+        RegistrySnapshot snapshot = load("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec:
+                      trustAnchors:
+                        - certificate: |
+                """ + first.pem().indent(12) + """
+                        - certificate: SECOND
+                  - metadata: { name: other-app }
+                devices:
+                  - metadata: { name: b, application: my-app }
+                  - metadata: { name: a, application: my-app }
+                """.replace("SECOND", "\"" + second.pem().replace("\n", "\\n") + "\""));
+
+        Application expected = new Application("my-app", false, List.of(first.certificate(), second.certificate()));
+        assertEquals(Optional.of(expected), snapshot.application("my-app"));
+        assertEquals(List.of(expected, new Application("other-app", false)), snapshot.applications());
+        assertEquals(List.of("b", "a"), snapshot.devices("my-app").stream().map(Device::name).toList());
+        assertEquals(List.of(), snapshot.devices("other-app"));
+        assertEquals(List.of(), snapshot.devices("no-app"));
+        assertEquals("Application[name=my-app, disabled=false, trustAnchors=[CN=First CA,O=Acme, CN=Second CA,O=Acme]]",
+                expected.toString());
+    }
+
+    @Test
+    void trustAnchorThatIsNotACertificateIsRejectedWithItsPosition() throws IOException {
+        String good = TestCertificates.root("CN=Good CA").pem().replace("\n", "\\n");
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec:
+                      trustAnchors:
+                        - certificate: "GOOD"
+                        - certificate: "-----BEGIN CERTIFICATE-----\\nTm90IGEgY2VydGlmaWNhdGU=\\n\
+                            -----END CERTIFICATE-----"
+                """.replace("GOOD", good)), 6, "applications[0].spec.trustAnchors[1].certificate",
+                "not a valid X.509 certificate");
+    }
+
+    @Test
+    void trustAnchorWithoutPemArmourIsRejected() throws IOException {
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec: { trustAnchors: [ { certificate: "MIIBkTCB+wIJAK" } ] }
+                """), 3, "applications[0].spec.trustAnchors[0].certificate", "expected one PEM certificate");
+    }
+
+    @Test
+    void trustAnchorWithTwoCertificatesIsRejected() throws IOException {
+        String both = (TestCertificates.root("CN=A").pem() + TestCertificates.root("CN=B").pem())
+                .replace("\n", "\\n");
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec: { trustAnchors: [ { certificate: "BOTH" } ] }
+                """.replace("BOTH", both)), 3, "applications[0].spec.trustAnchors[0].certificate",
+                "holds 2 certificates; put each in its own trustAnchors entry");
+    }
+
+    @Test
+    void duplicateTrustAnchorIsRejected() throws IOException {
+        String pem = TestCertificates.root("CN=Twice").pem().replace("\n", "\\n");
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec:
+                      trustAnchors:
+                        - certificate: "PEM"
+                        - certificate: "PEM"
+                """.replace("PEM", pem)), 6, "applications[0].spec.trustAnchors[1].certificate",
+                "duplicate trust anchor (first at line 5)");
+    }
+
+    @Test
+    void trustAnchorEntryWithUnknownOrMissingKeyIsRejected() throws IOException {
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec:
+                      trustAnchors:
+                        - pem: "-----BEGIN CERTIFICATE-----"
+                """), 5, "applications[0].spec.trustAnchors[0].pem", "unknown key; expected one of certificate");
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec: { trustAnchors: [ {} ] }
+                """), 3, "applications[0].spec.trustAnchors[0].certificate", "required but missing");
+    }
+
+    @Test
+    void unknownKeyInApplicationSpecIsRejected() throws IOException {
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec: { trustanchors: [] }
+                """), 3, "applications[0].spec.trustanchors", "unknown key; expected one of disabled, trustAnchors");
+    }
+
+    @Test
     void malformedBcryptHashIsRejected() throws IOException {
         RegistryException e = loadFails("""
                 applications:
