@@ -18,7 +18,13 @@ import io.hatchway.registry.PasswordAuthenticator;
 import io.hatchway.registry.RegistryException;
 import io.hatchway.transport.Listener;
 import io.hatchway.transport.MqttChannelInitializer;
+import io.hatchway.auth.ConnectAuthenticator;
+import io.hatchway.registry.CertificateAuthenticator;
+import io.hatchway.registry.PskKeys;
+import io.hatchway.transport.PskServerTls;
 import io.hatchway.transport.ServerTls;
+import io.netty.handler.ssl.SslContext;
+import java.time.Clock;
 import io.hatchway.transport.TlsTransport;
 import io.hatchway.transport.Transport;
 import io.hatchway.transport.WebSocketTransport;
@@ -91,11 +97,13 @@ public final class Hatchway implements AutoCloseable {
 
     private void bind(HatchwayConfig config) throws SSLException {
         EndpointMetrics metrics = new EndpointMetrics();
+        PskKeys pskKeys = new PskKeys(registry, Clock.systemUTC());
         ConnectedDevices devices = new ConnectedDevices();
         HatchwayConfig.Mqtt mqttConfig = config.mqtt();
         MqttServices services = new MqttServices(
                 new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum()),
-                registry, new PasswordAuthenticator(registry, hashing), devices,
+                registry, new ConnectAuthenticator(new PasswordAuthenticator(registry, hashing),
+                        new CertificateAuthenticator(registry, hashing), pskKeys), devices,
                 new EventMapper(config.instance()), sink, metrics);
         CommandRouter commands = new CommandRouter(registry, devices, metrics);
         registry.onChange(new AccessRevocation(devices));
@@ -105,18 +113,31 @@ public final class Hatchway implements AutoCloseable {
         if (config.mqtts().isPresent()) {
             tls = ServerTls.start(config.mqtts().get(), boss.next());
             listen("mqtts", config.mqtts().get().bind(),
-                    new MqttChannelInitializer(services, new TlsTransport(tls, handshake)));
+                    new MqttChannelInitializer(services, new TlsTransport(tls::context, handshake)));
+        }
+        if (config.mqttsPsk().isPresent()) {
+            SslContext psk = pskContext(pskKeys);
+            listen("mqttsPsk", config.mqttsPsk().get().bind(),
+                    new MqttChannelInitializer(services, PskServerTls.transport(psk, handshake)));
         }
         config.ws().ifPresent(ws -> listen("ws", ws.bind(), new MqttChannelInitializer(services,
                 new WebSocketTransport(ws, mqttConfig.maxPacketSize()))));
         if (config.wss().isPresent()) {
             HatchwayConfig.WebSocket wss = config.wss().get();
             listen("wss", wss.bind(), new MqttChannelInitializer(services,
-                    new TlsTransport(tls, handshake).then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
+                    new TlsTransport(tls::context, handshake).then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
         }
         HttpApiHandler api = new HttpApiHandler(commands, metrics, this::ready, config.http().token());
         listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
         started = true;
+    }
+
+    private static SslContext pskContext(PskKeys keys) throws SSLException {
+        try {
+            return PskServerTls.context(keys);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new SSLException("mqttsPsk: TLS-PSK (Conscrypt) is unavailable: " + e.getMessage(), e);
+        }
     }
 
     private void listen(String name, BindAddress address, ChannelHandler initializer) {

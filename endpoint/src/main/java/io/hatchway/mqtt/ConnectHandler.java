@@ -63,7 +63,8 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
                 problemInformation == null || problemInformation != 0);
         ctx.channel().config().setAutoRead(false);
         services.authenticator()
-                .authenticate(connect.payload().userName(), connect.payload().passwordInBytes(), clientId)
+                .authenticate(ctx.channel(), connect.payload().userName(), connect.payload().passwordInBytes(),
+                        clientId)
                 .whenComplete((outcome, error) -> ctx.executor().execute(() ->
                         authenticated(ctx, session, outcome, error, clientId, keepAlive,
                                 sessionExpiry != null && sessionExpiry != 0)));

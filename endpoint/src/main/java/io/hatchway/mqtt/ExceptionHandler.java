@@ -7,6 +7,7 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
 
 /**
@@ -21,9 +22,10 @@ public final class ExceptionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Session session = Session.of(ctx.channel());
-        if (cause instanceof IOException) {
-            LOG.debug("I/O error on {}: {}", session, cause.toString());
-            Disconnector.close(session, "I/O error");
+        if (cause instanceof IOException || cause.getCause() instanceof SSLException) {
+            // peers that went away, and failed TLS handshakes (wrong key, unknown CA, not TLS at all)
+            LOG.debug("I/O or TLS error on {}: {}", session, cause.toString());
+            Disconnector.close(session, "I/O or TLS error");
             return;
         }
         LOG.warn("unexpected error on {}", session, cause);

@@ -3,7 +3,7 @@ package io.hatchway.mqtt;
 import io.hatchway.events.EventMapper;
 import io.hatchway.events.EventSink;
 import io.hatchway.metrics.EndpointMetrics;
-import io.hatchway.registry.PasswordAuthenticator;
+import io.hatchway.auth.ConnectAuthenticator;
 import io.hatchway.registry.Registry;
 
 import java.util.Objects;
@@ -13,13 +13,13 @@ import java.util.Objects;
  *
  * @param settings      the listener's protocol settings
  * @param registry      applications and devices
- * @param authenticator checks CONNECT credentials
+ * @param authenticator checks CONNECT credentials (PSK identity, client certificate or password)
  * @param devices       the connection of every connected device
  * @param mapper        turns accepted publishes into CloudEvents
  * @param sink          where events go
  * @param metrics       meters
  */
-public record MqttServices(MqttSettings settings, Registry registry, PasswordAuthenticator authenticator,
+public record MqttServices(MqttSettings settings, Registry registry, ConnectAuthenticator authenticator,
                            ConnectedDevices devices, EventMapper mapper, EventSink sink, EndpointMetrics metrics) {
     public MqttServices {
         Objects.requireNonNull(settings, "settings");

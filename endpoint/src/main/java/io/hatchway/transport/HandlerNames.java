@@ -6,6 +6,8 @@ public final class HandlerNames {
     public static final String LIFECYCLE = "lifecycle";
     public static final String CONNECT_TIMEOUT = "connectTimeout";
     /** Transport slots, filled as the listener's {@link Transport} decides. */
+    /** Marks the channel being read, for the TLS-PSK key callback; before {@link #TLS}. */
+    public static final String PSK_CHANNEL = "pskChannel";
     public static final String TLS = "tls";
     public static final String HTTP = "http";
     public static final String HTTP_AGGREGATOR = "httpAggregator";

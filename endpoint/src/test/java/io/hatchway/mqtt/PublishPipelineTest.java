@@ -343,7 +343,10 @@ class PublishPipelineTest {
     private Connection open(Supplier<RegistrySnapshot> registry) {
         Registry source = new FixedRegistry(registry);
         MqttServices services = new MqttServices(new MqttSettings(262_144, Duration.ofSeconds(10), RECEIVE_MAXIMUM),
-                source, new PasswordAuthenticator(source, Runnable::run), new ConnectedDevices(),
+                source, new io.hatchway.auth.ConnectAuthenticator(new PasswordAuthenticator(source, Runnable::run),
+                        new io.hatchway.registry.CertificateAuthenticator(source, Runnable::run),
+                        new io.hatchway.registry.PskKeys(source, java.time.Clock.systemUTC())),
+                new ConnectedDevices(),
                 new EventMapper("pipeline-test"), sink, new EndpointMetrics());
         Connection connection = new Connection(services);
         connections.add(connection);

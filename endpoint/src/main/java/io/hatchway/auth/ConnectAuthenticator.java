@@ -1,0 +1,68 @@
+package io.hatchway.auth;
+
+import io.hatchway.registry.AuthOutcome;
+import io.hatchway.registry.CertificateAuthenticator;
+import io.hatchway.registry.PasswordAuthenticator;
+import io.hatchway.registry.PskKeys;
+import io.hatchway.transport.PskServerTls;
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Decides how a CONNECT is authenticated, strongest evidence first: a completed TLS-PSK handshake (the PSK
+ * identity names the device), a client certificate (validated against the applications' trust anchors; it names
+ * the device), otherwise username and password. With PSK or a certificate, a username in the CONNECT must name
+ * the same device. Thread-safe; the futures complete off the event loop.
+ */
+public final class ConnectAuthenticator {
+
+    private final PasswordAuthenticator passwords;
+    private final CertificateAuthenticator certificates;
+    private final PskKeys psk;
+
+    public ConnectAuthenticator(PasswordAuthenticator passwords, CertificateAuthenticator certificates, PskKeys psk) {
+        this.passwords = passwords;
+        this.certificates = certificates;
+        this.psk = psk;
+    }
+
+    public CompletableFuture<AuthOutcome> authenticate(Channel channel, String username, byte[] password,
+                                                       String clientId) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls != null) {
+            SSLSession session = tls.engine().getSession();
+            Optional<String> identity = PskServerTls.identityOf(channel);
+            if (identity.isPresent()) {
+                return CompletableFuture.completedFuture(psk.authenticate(identity.get(), username));
+            }
+            List<X509Certificate> chain = peerCertificates(session);
+            if (!chain.isEmpty()) {
+                return certificates.authenticate(chain, username, clientId);
+            }
+        }
+        return passwords.authenticate(username, password, clientId);
+    }
+
+    private static List<X509Certificate> peerCertificates(SSLSession session) {
+        try {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Certificate certificate : session.getPeerCertificates()) {
+                if (certificate instanceof X509Certificate x509) {
+                    chain.add(x509);
+                }
+            }
+            return chain;
+        } catch (SSLPeerUnverifiedException e) {
+            return List.of();
+        }
+    }
+}
