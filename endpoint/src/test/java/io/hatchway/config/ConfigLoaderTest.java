@@ -51,6 +51,49 @@ class ConfigLoaderTest {
         assertEquals(HatchwayConfig.Sink.FILE, config.events().sink());
         assertEquals(example.getParent().resolve("events.jsonl"), config.events().path());
         assertEquals("hatchway-1", config.instance());
+        assertEquals(Optional.of(new HatchwayConfig.WebSocket(new BindAddress("127.0.0.1", 8083), "/mqtt",
+                java.util.List.of())), config.ws());
+        assertEquals(Optional.empty(), config.mqtts());
+    }
+
+    @Test
+    void secureListenersAreReadWithTheirFilesResolvedNextToTheConfig() throws Exception {
+        write("certs/server.pem", "not checked here");
+        write("certs/server.key", "not checked here");
+        Path file = write("hatchway.yaml", """
+                registry: { file: registry.yaml }
+                mqtts: { bind: 127.0.0.1:8883, cert: certs/server.pem, key: certs/server.key, clientAuth: require }
+                mqttsPsk: { bind: 127.0.0.1:8884 }
+                wss: { bind: 127.0.0.1:8084, path: /mqtt, allowedOrigins: [ "https://app.example" ] }
+                """);
+        HatchwayConfig config = ConfigLoader.load(file);
+        HatchwayConfig.Tls tls = config.mqtts().orElseThrow();
+        assertEquals(dir.resolve("certs/server.pem"), tls.cert());
+        assertEquals(HatchwayConfig.ClientAuth.REQUIRE, tls.clientAuth());
+        assertEquals(new BindAddress("127.0.0.1", 8884), config.mqttsPsk().orElseThrow().bind());
+        assertEquals(java.util.List.of("https://app.example"), config.wss().orElseThrow().allowedOrigins());
+    }
+
+    @Test
+    void secureListenerMistakesNameTheKey() throws Exception {
+        assertMentions(refused(write("a.yaml", """
+                registry: { file: registry.yaml }
+                mqtts: { cert: missing.pem, key: missing.key }
+                """)), "a.yaml", "mqtts.cert", "missing.pem");
+        write("s.pem", "x");
+        write("s.key", "x");
+        assertMentions(refused(write("b.yaml", """
+                registry: { file: registry.yaml }
+                mqtts: { cert: s.pem, key: s.key, clientAuth: sometimes }
+                """)), "b.yaml", "mqtts.clientAuth", "none, optional or require");
+        assertMentions(refused(write("c.yaml", """
+                registry: { file: registry.yaml }
+                wss: { bind: 127.0.0.1:8084 }
+                """)), "c.yaml", "wss", "mqtts");
+        assertMentions(refused(write("d.yaml", """
+                registry: { file: registry.yaml }
+                ws: { path: mqtt }
+                """)), "d.yaml", "ws.path", "'/'");
     }
 
     @Test

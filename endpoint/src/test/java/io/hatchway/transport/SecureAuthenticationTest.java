@@ -258,6 +258,83 @@ class SecureAuthenticationTest {
                 "the server listed CAs: " + java.util.Arrays.toString(issuers.get()));
     }
 
+    @Test
+    void requiredClientAuthenticationRefusesAHandshakeWithoutCertificate(@TempDir Path other) throws Exception {
+        BindAddress any = new BindAddress("127.0.0.1", 0);
+        try (TestServer strict = TestServer.start(other, TestServer.REGISTRY, Duration.ofSeconds(5), Optional.empty(),
+                config -> config.withListeners(Optional.of(new HatchwayConfig.Tls(any, dir.resolve("server.pem"),
+                        dir.resolve("server.key"), HatchwayConfig.ClientAuth.REQUIRE)), Optional.empty(),
+                        Optional.empty(), Optional.empty()))) {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, serverCa.trustManagerFactory().getTrustManagers(), null);
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost",
+                    strict.port("mqtts"))) {
+                socket.setSoTimeout(10_000);
+                socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+                assertThrows(IOException.class, () -> {
+                    socket.startHandshake();
+                    socket.getOutputStream().write(RawMqttClient.connect("MQTT", 4, "x", "device1@my-app",
+                            "hey-rodney", 30));
+                    if (socket.getInputStream().read() < 0) {
+                        throw new IOException("closed");
+                    }
+                });
+            }
+        }
+    }
+
+    @Test
+    void tlsHandshakeThatNeverStartsIsClosedAtTheConnectTimeout() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port("mqtts"))) {
+            socket.setSoTimeout(15_000);
+            long start = System.nanoTime();
+            assertEquals(-1, socket.getInputStream().read(), "closed without a byte");
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(14));
+        }
+    }
+
+    @Test
+    void removingAnApplicationsTrustAnchorRefusesItsCertificatesWithoutRestart(@TempDir Path other)
+            throws Exception {
+        String withAnchor = """
+                applications:
+                  - metadata: { name: my-app }
+                    spec:
+                      trustAnchors:
+                        - certificate: |
+                %s
+                devices:
+                  - metadata: { name: device1, application: my-app }
+                """.formatted(indent(TestPki.pem(appCa.certificate())));
+        BindAddress any = new BindAddress("127.0.0.1", 0);
+        try (TestServer changing = TestServer.start(other, withAnchor, Duration.ofSeconds(5), Optional.empty(),
+                config -> config.withListeners(Optional.of(new HatchwayConfig.Tls(any, dir.resolve("server.pem"),
+                        dir.resolve("server.key"), HatchwayConfig.ClientAuth.OPTIONAL)), Optional.empty(),
+                        Optional.empty(), Optional.empty()))) {
+            TestPki.Issued device = appCa.issue("CN=device1,O=Hatchway Test");
+            Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5().serverHost("localhost")
+                    .serverPort(changing.port("mqtts")).sslConfig().trustManagerFactory(serverCa.trustManagerFactory())
+                    .keyManagerFactory(device.keyManagerFactory()).applySslConfig().buildBlocking();
+            client.connect();
+            client.disconnect();
+            java.nio.file.Files.writeString(changing.registryFile(), """
+                    applications:
+                      - metadata: { name: my-app }
+                    devices:
+                      - metadata: { name: device1, application: my-app }
+                    """);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+                try {
+                    client.connect();
+                    client.disconnect();
+                    return false;
+                } catch (Mqtt5ConnAckException e) {
+                    return e.getMqttMessage().getReasonCode() == Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD;
+                }
+            });
+        }
+    }
+
     // --- TLS-PSK ---
 
     @SuppressWarnings("deprecation")

@@ -159,6 +159,14 @@ class TransportTest {
     }
 
     @Test
+    void legacySubprotocolMqttv31IsAccepted() throws Exception {
+        String response = upgrade(false, server.port("ws"), "/mqtt", "mqttv3.1", null);
+        assertTrue(response.startsWith("HTTP/1.1 101"), response);
+        assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("sec-websocket-protocol: mqttv3.1"), response);
+    }
+
+
+    @Test
     void textFrameClosesTheWebSocket() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", server.port("ws"))) {
             socket.setSoTimeout(10_000);
