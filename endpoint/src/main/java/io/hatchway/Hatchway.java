@@ -6,11 +6,15 @@ import io.hatchway.events.EventMapper;
 import io.hatchway.events.EventSink;
 import io.hatchway.events.FileSink;
 import io.hatchway.events.StdoutSink;
+import io.hatchway.http.CommandApi;
 import io.hatchway.http.HttpApiHandler;
+import io.hatchway.http.PresenceApi;
 import io.hatchway.http.HttpChannelInitializer;
 import io.hatchway.metrics.EndpointMetrics;
 import io.hatchway.mqtt.AccessRevocation;
 import io.hatchway.mqtt.ConnectedDevices;
+import io.hatchway.mqtt.DevicePresence;
+import io.hatchway.mqtt.SessionLifecycle;
 import io.hatchway.mqtt.MqttServices;
 import io.hatchway.mqtt.MqttSettings;
 import io.hatchway.registry.FileRegistry;
@@ -23,7 +27,6 @@ import io.hatchway.registry.CertificateAuthenticator;
 import io.hatchway.registry.PskKeys;
 import io.hatchway.transport.PskServerTls;
 import io.hatchway.transport.ServerTls;
-import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
 import io.hatchway.transport.TlsTransport;
 import io.hatchway.transport.Transport;
@@ -55,6 +58,7 @@ public final class Hatchway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Hatchway.class);
     private static final int HASHING_QUEUE = 1024;
+    private static final Duration PRESENCE_THRESHOLD = Duration.ofSeconds(120);
 
     private final FileRegistry registry;
     private final EventSink sink;
@@ -99,45 +103,41 @@ public final class Hatchway implements AutoCloseable {
         EndpointMetrics metrics = new EndpointMetrics();
         PskKeys pskKeys = new PskKeys(registry, Clock.systemUTC());
         ConnectedDevices devices = new ConnectedDevices();
+        DevicePresence presence = new DevicePresence(devices);
+        EventMapper mapper = new EventMapper(config.instance());
         HatchwayConfig.Mqtt mqttConfig = config.mqtt();
         MqttServices services = new MqttServices(
                 new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum()),
                 registry, new ConnectAuthenticator(new PasswordAuthenticator(registry, hashing),
-                        new CertificateAuthenticator(registry, hashing), pskKeys), devices,
-                new EventMapper(config.instance()), sink, metrics);
+                        new CertificateAuthenticator(registry, hashing), pskKeys),
+                new SessionLifecycle(devices, mapper, sink, metrics, presence), mapper, sink, metrics);
         CommandRouter commands = new CommandRouter(registry, devices, metrics);
         registry.onChange(new AccessRevocation(devices));
 
         Duration handshake = mqttConfig.connectTimeout();
         listen("mqtt", mqttConfig.bind(), new MqttChannelInitializer(services, Transport.TCP));
         if (config.mqtts().isPresent()) {
-            tls = ServerTls.start(config.mqtts().get(), boss.next());
+            tls = ServerTls.start(config.mqtts().get());
             listen("mqtts", config.mqtts().get().bind(),
                     new MqttChannelInitializer(services, new TlsTransport(tls::context, handshake)));
         }
         if (config.mqttsPsk().isPresent()) {
-            SslContext psk = pskContext(pskKeys);
             listen("mqttsPsk", config.mqttsPsk().get().bind(),
-                    new MqttChannelInitializer(services, PskServerTls.transport(psk, handshake)));
+                    new MqttChannelInitializer(services, PskServerTls.transport(pskKeys, handshake)));
         }
         config.ws().ifPresent(ws -> listen("ws", ws.bind(), new MqttChannelInitializer(services,
                 new WebSocketTransport(ws, mqttConfig.maxPacketSize()))));
         if (config.wss().isPresent()) {
             HatchwayConfig.WebSocket wss = config.wss().get();
             listen("wss", wss.bind(), new MqttChannelInitializer(services,
-                    new TlsTransport(tls::context, handshake).then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
+                    new TlsTransport(tls::contextWithoutClientAuth, handshake)
+                            .then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
         }
-        HttpApiHandler api = new HttpApiHandler(commands, metrics, this::ready, config.http().token());
+        HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
+                new PresenceApi(registry, presence, app -> PRESENCE_THRESHOLD), metrics, this::ready,
+                config.http().token());
         listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
         started = true;
-    }
-
-    private static SslContext pskContext(PskKeys keys) throws SSLException {
-        try {
-            return PskServerTls.context(keys);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new SSLException("mqttsPsk: TLS-PSK (Conscrypt) is unavailable: " + e.getMessage(), e);
-        }
     }
 
     private void listen(String name, BindAddress address, ChannelHandler initializer) {
@@ -156,7 +156,7 @@ public final class Hatchway implements AutoCloseable {
         return started && listeners.values().stream().allMatch(Listener::isBound) && registry.current() != null;
     }
 
-    /** The bound port of a listener ({@code mqtt}, {@code mqtts}, {@code mqttsPsk}, {@code ws}, {@code wss}, {@code http}). */
+    /** The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss or http. */
     public int port(String listener) {
         Listener l = listeners.get(listener);
         if (l == null) {

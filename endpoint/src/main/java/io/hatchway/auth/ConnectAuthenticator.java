@@ -4,7 +4,7 @@ import io.hatchway.registry.AuthOutcome;
 import io.hatchway.registry.CertificateAuthenticator;
 import io.hatchway.registry.PasswordAuthenticator;
 import io.hatchway.registry.PskKeys;
-import io.hatchway.transport.PskServerTls;
+import io.hatchway.transport.PskIdentity;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 
@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Decides how a CONNECT is authenticated, strongest evidence first: a completed TLS-PSK handshake (the PSK
- * identity names the device), a client certificate (validated against the applications' trust anchors; it names
+ * identity names the device; on the PSK listener nothing else is accepted), a client certificate (validated against the applications' trust anchors; it names
  * the device), otherwise username and password. With PSK or a certificate, a username in the CONNECT must name
  * the same device. Thread-safe; the futures complete off the event loop.
  */
@@ -39,12 +39,15 @@ public final class ConnectAuthenticator {
                                                        String clientId) {
         SslHandler tls = channel.pipeline().get(SslHandler.class);
         if (tls != null) {
-            SSLSession session = tls.engine().getSession();
-            Optional<String> identity = PskServerTls.identityOf(channel);
+            Optional<String> identity = PskIdentity.of(channel);
             if (identity.isPresent()) {
                 return CompletableFuture.completedFuture(psk.authenticate(identity.get(), username));
             }
-            List<X509Certificate> chain = peerCertificates(session);
+            if (PskIdentity.isPskListener(channel)) {
+                return CompletableFuture.completedFuture(new AuthOutcome.Refused(AuthOutcome.Reason.BAD_CREDENTIALS,
+                        "the TLS-PSK handshake named no known identity"));
+            }
+            List<X509Certificate> chain = peerCertificates(tls.engine().getSession());
             if (!chain.isEmpty()) {
                 return certificates.authenticate(chain, username, clientId);
             }

@@ -236,8 +236,13 @@ public final class ConfigLoader {
             if (!path.startsWith("/")) {
                 throw error(key + ".path", "'" + path + "' must start with '/'");
             }
-            return Optional.of(new HatchwayConfig.WebSocket(bind, path,
-                    raw.allowedOrigins() == null ? List.of() : raw.allowedOrigins()));
+            List<String> origins = raw.allowedOrigins() == null ? List.of() : raw.allowedOrigins();
+            for (int i = 0; i < origins.size(); i++) {
+                if (origins.get(i) == null || origins.get(i).isBlank()) {
+                    throw error(key + ".allowedOrigins[" + i + "]", "must be an origin such as https://app.example");
+                }
+            }
+            return Optional.of(new HatchwayConfig.WebSocket(bind, path, origins));
         }
 
         private <T> T parse(String key, String value, String fallback, Function<String, T> parser)

@@ -36,6 +36,10 @@ public final class EventMapper {
 
     /** The CloudEvents {@code type} of device events. */
     public static final String EVENT_TYPE = "io.drogue.event.v1";
+    /** The CloudEvents {@code type} of connection events. */
+    public static final String CONNECTION_TYPE = "io.drogue.connection.v1";
+    /** The {@code subject} of connection events. */
+    public static final String CONNECTION_SUBJECT = "connection";
     /** The content type given to payloads without a declared content type that are one JSON value. */
     public static final String APPLICATION_JSON = "application/json";
     /** The content type given to payloads without a declared content type that are not JSON. */
@@ -100,6 +104,31 @@ public final class EventMapper {
                 .withExtension(EXT_DEVICE, device)
                 .withExtension(EXT_SENDER, sender)
                 .withExtension(EXT_PARTITION_KEY, application + '/' + sender)
+                .withExtension(EXT_INSTANCE, instance)
+                .build();
+    }
+
+    /**
+     * Builds the connection event Drogue Cloud emits when a device connects or its connection ends: type
+     * {@value #CONNECTION_TYPE}, subject {@value #CONNECTION_SUBJECT}, JSON data {@code {"connected": true|false}},
+     * with the same source and extensions as device events (the device is its own sender).
+     */
+    public CloudEvent connection(String application, String device, boolean connected, OffsetDateTime time) {
+        Objects.requireNonNull(application, "application");
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(time, "time");
+        byte[] data = (connected ? "{\"connected\":true}" : "{\"connected\":false}").getBytes(StandardCharsets.UTF_8);
+        return CloudEventBuilder.v1()
+                .withId(UUID.randomUUID().toString())
+                .withType(CONNECTION_TYPE)
+                .withSource(URI.create(SOURCE_SCHEME + percentEncode(application) + '/' + percentEncode(device)))
+                .withSubject(CONNECTION_SUBJECT)
+                .withTime(time)
+                .withData(APPLICATION_JSON, data)
+                .withExtension(EXT_APPLICATION, application)
+                .withExtension(EXT_DEVICE, device)
+                .withExtension(EXT_SENDER, device)
+                .withExtension(EXT_PARTITION_KEY, application + '/' + device)
                 .withExtension(EXT_INSTANCE, instance)
                 .build();
     }

@@ -15,7 +15,6 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
 
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -42,7 +41,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         MqttVersion version = MqttVersion.fromProtocolNameAndLevel(connect.variableHeader().name(),
                 (byte) connect.variableHeader().version());
         session.version(version);
-        session.attempt(services.devices().nextAttempt());
+        session.attempt(services.lifecycle().devices().nextAttempt());
         session.state(SessionState.AUTHENTICATING);
 
         if (!connect.variableHeader().isCleanSession()) {
@@ -54,6 +53,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         }
         String clientId = connect.payload().clientIdentifier();
         int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
+        Will will = willOf(connect, version);
         MqttProperties properties = connect.variableHeader().properties();
         Integer maximumPacketSize = intProperty(properties, MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE);
         Integer problemInformation = intProperty(properties,
@@ -67,11 +67,11 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
                         clientId)
                 .whenComplete((outcome, error) -> ctx.executor().execute(() ->
                         authenticated(ctx, session, outcome, error, clientId, keepAlive,
-                                sessionExpiry != null && sessionExpiry != 0)));
+                                sessionExpiry != null && sessionExpiry != 0, will)));
     }
 
     private void authenticated(ChannelHandlerContext ctx, Session session, AuthOutcome outcome, Throwable error,
-                               String clientId, int keepAlive, boolean sessionExpiryRequested) {
+                               String clientId, int keepAlive, boolean sessionExpiryRequested, Will will) {
         if (session.state() != SessionState.AUTHENTICATING || !ctx.channel().isActive()) {
             return;
         }
@@ -100,18 +100,10 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         session.established(accepted.application(), accepted.device(), new GatewayDecisions(services.registry(),
                 accepted.application().name(), accepted.device().name()));
         session.state(SessionState.CONNECTED);
-        Optional<Session> loser = services.devices().register(session);
-        if (loser.isPresent() && loser.get() == session) {
-            // A newer CONNECT of the same device was accepted while this older one was being authenticated.
-            services.metrics().connect(ConnectOutcome.TAKEN_OVER);
-            Disconnector.close(session, "a newer connection of the same device exists");
+        session.will(will);
+        if (!services.lifecycle().begin(session)) {
             return;
         }
-        loser.ifPresent(previous -> {
-            services.metrics().connect(ConnectOutcome.TAKEN_OVER);
-            Disconnector.disconnect(previous, MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER,
-                    "another connection of the same device took over");
-        });
         if (keepAlive > 0) {
             // [MQTT-3.1.2-24]: one and a half times the keep-alive without a packet ends the connection.
             ctx.pipeline().addBefore(HandlerNames.DECODER, HandlerNames.KEEP_ALIVE,
@@ -121,6 +113,23 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         services.metrics().connect(ConnectOutcome.ACCEPTED);
         ctx.channel().config().setAutoRead(true);
         ctx.pipeline().fireUserEventTriggered(ProtocolGuard.ESTABLISHED);
+    }
+
+    private static Will willOf(MqttConnectMessage connect, MqttVersion version) {
+        if (!connect.variableHeader().isWillFlag()) {
+            return null;
+        }
+        MqttProperties properties = connect.payload().willProperties();
+        String contentType = null;
+        long delay = 0;
+        if (version == MqttVersion.MQTT_5) {
+            MqttProperties.MqttProperty<?> type =
+                    properties.getProperty(MqttProperties.MqttPropertyType.CONTENT_TYPE.value());
+            contentType = type == null ? null : (String) type.value();
+            Integer interval = intProperty(properties, MqttProperties.MqttPropertyType.WILL_DELAY_INTERVAL);
+            delay = interval == null ? 0 : interval & 0xFFFFFFFFL;
+        }
+        return new Will(connect.payload().willTopic(), connect.payload().willMessageInBytes(), contentType, delay);
     }
 
     private static Integer intProperty(MqttProperties properties, MqttProperties.MqttPropertyType type) {

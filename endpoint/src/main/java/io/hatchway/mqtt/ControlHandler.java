@@ -8,11 +8,13 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 
 /**
  * The small packets of an established connection: PINGREQ is answered with PINGRESP, PUBREL completes a QoS 2
- * exchange with PUBCOMP (MQTT 5: 0x92 when the packet id is unknown), DISCONNECT closes. Acknowledgements of the
+ * exchange with PUBCOMP (MQTT 5: 0x92 when the packet id is unknown), DISCONNECT closes (and discards the will,
+ * unless MQTT 5 reason 0x04 asks for it). Acknowledgements of the
  * QoS 0 commands the endpoint sends cannot occur and are ignored.
  */
 @ChannelHandler.Sharable
@@ -44,6 +46,13 @@ public final class ControlHandler extends SimpleChannelInboundHandler<MqttMessag
                 ctx.writeAndFlush(Acknowledgements.pubComp(packetId, code));
             }
             case DISCONNECT -> {
+                // A normal DISCONNECT discards the will; MQTT 5 reason 0x04 asks for it to be sent.
+                Object header = msg.variableHeader();
+                boolean withWill = header instanceof MqttReasonCodeAndPropertiesVariableHeader reason
+                        && reason.reasonCode() == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue();
+                if (!withWill) {
+                    session.will(null);
+                }
                 session.state(SessionState.CLOSING);
                 ctx.close();
             }

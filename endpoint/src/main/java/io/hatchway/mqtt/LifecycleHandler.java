@@ -5,7 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
- * Counts open connections, and on close forgets the connection's {@link Session}: the device's entry in
+ * Counts open connections, and on close ends the connection's {@link Session}
+ * ({@link SessionLifecycle#end}): the device's entry in
  * {@link ConnectedDevices} is removed (unless a newer connection took over) and the open-connections gauge drops.
  */
 @ChannelHandler.Sharable
@@ -29,7 +30,7 @@ public final class LifecycleHandler extends ChannelInboundHandlerAdapter {
         if (session.state() != SessionState.CLOSING) {
             session.state(SessionState.CLOSING);
         }
-        services.devices().unregister(session);
+        services.lifecycle().end(session);
         services.metrics().connectionClosed();
         ctx.fireChannelInactive();
     }

@@ -14,18 +14,18 @@ import java.util.Objects;
  * @param settings      the listener's protocol settings
  * @param registry      applications and devices
  * @param authenticator checks CONNECT credentials (PSK identity, client certificate or password)
- * @param devices       the connection of every connected device
+ * @param lifecycle     the beginning and end of established connections (registration, events, wills)
  * @param mapper        turns accepted publishes into CloudEvents
  * @param sink          where events go
  * @param metrics       meters
  */
 public record MqttServices(MqttSettings settings, Registry registry, ConnectAuthenticator authenticator,
-                           ConnectedDevices devices, EventMapper mapper, EventSink sink, EndpointMetrics metrics) {
+                           SessionLifecycle lifecycle, EventMapper mapper, EventSink sink, EndpointMetrics metrics) {
     public MqttServices {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(authenticator, "authenticator");
-        Objects.requireNonNull(devices, "devices");
+        Objects.requireNonNull(lifecycle, "lifecycle");
         Objects.requireNonNull(mapper, "mapper");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(metrics, "metrics");

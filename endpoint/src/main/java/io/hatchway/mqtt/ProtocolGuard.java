@@ -21,8 +21,9 @@ import java.util.Set;
 /**
  * First stop of every decoded packet: turns decoder failures into the right answer, enforces the packet order of
  * the connection's phase (CONNECT first and only once [MQTT-3.1.0-1], [MQTT-3.1.0-2]). Ill-formed UTF-8 and U+0000
- * [MQTT-1.5.3-1], [MQTT-1.5.3-2] are decoder failures: Netty's decoder validates strings strictly. Packets that arrive while the CONNECT is being
- * authenticated are held and passed on, in order, once the session is established.
+ * [MQTT-1.5.3-1], [MQTT-1.5.3-2] are decoder failures: Netty's decoder validates strings strictly. Packets that
+ * arrive while the CONNECT is being authenticated are held and passed on, in order, once the session is
+ * established.
  */
 public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
 
@@ -49,6 +50,7 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        session.seen();
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             decodeFailure(ctx, session, message.decoderResult().cause());

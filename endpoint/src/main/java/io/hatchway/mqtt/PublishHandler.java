@@ -16,8 +16,8 @@ import java.util.concurrent.CompletionException;
  * and 2 are acknowledged only once the sink accepted the event.
  *
  * <p>Refusals: not authorized → QoS 0 dropped, QoS 1/2 v5 {@code 0x87}; invalid topic → v5 {@code 0x90}; JSON
- * content type with a payload that is not JSON, or a payload declared UTF-8 that is not → v5 {@code 0x99}; sink full → v5 {@code 0x97}; sink failure →
- * v5 {@code 0x80}. MQTT 3.1.1 has no negative acknowledgement, so there every refusal except a QoS 0
+ * content type with a payload that is not JSON, or a payload declared UTF-8 that is not → v5 {@code 0x99}; sink
+ * full → v5 {@code 0x97}; sink failure → v5 {@code 0x80}. MQTT 3.1.1 has no negative acknowledgement, so there every refusal except a QoS 0
  * not-authorized drop closes the connection.
  *
  * <p>Back-pressure: when {@code receiveMaximum} publishes wait for the sink, the socket is not read until the

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.AttributeKey;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,10 @@ public final class Session {
     private long attempt;
     private volatile long clientMaximumPacketSize = Long.MAX_VALUE;
     private boolean problemInformation = true;
+    private volatile long lastSeenMillis = System.currentTimeMillis();
+    private volatile Instant connectedSince;
+    private Will will;
+    private boolean announced;
     private Application application;
     private Device device;
     private GatewayDecisions gateways;
@@ -93,6 +98,39 @@ public final class Session {
         this.attempt = attempt;
     }
 
+    /** Notes that the client sent a packet. Event-loop only (readers may be on any thread). */
+    void seen() {
+        lastSeenMillis = System.currentTimeMillis();
+    }
+
+    /** When the client last sent a packet; readable from any thread. */
+    public Instant lastSeen() {
+        return Instant.ofEpochMilli(lastSeenMillis);
+    }
+
+    /** When the CONNECT was accepted; null before. Readable from any thread. */
+    public Instant connectedSince() {
+        return connectedSince;
+    }
+
+    /** The will to publish if the connection ends ungracefully; null if none (or no longer). */
+    Will will() {
+        return will;
+    }
+
+    void will(Will will) {
+        this.will = will;
+    }
+
+    /** Whether the connected event was sent, so the end must be announced too. */
+    boolean announced() {
+        return announced;
+    }
+
+    void announced(boolean announced) {
+        this.announced = announced;
+    }
+
     /** The largest packet the client accepts (MQTT 5 Maximum Packet Size); readable from any thread. */
     public long clientMaximumPacketSize() {
         return clientMaximumPacketSize;
@@ -122,6 +160,7 @@ public final class Session {
         this.application = Objects.requireNonNull(application);
         this.device = Objects.requireNonNull(device);
         this.gateways = Objects.requireNonNull(gateways);
+        this.connectedSince = Instant.now();
     }
 
     /** The connected device's application; null before the CONNECT is accepted. */

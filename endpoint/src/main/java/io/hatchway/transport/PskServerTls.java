@@ -1,15 +1,12 @@
 package io.hatchway.transport;
 
 import io.hatchway.registry.PskKeys;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.AttributeKey;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import org.conscrypt.Conscrypt;
 import org.conscrypt.PSKKeyManager;
 
@@ -17,9 +14,9 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.Provider;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -28,12 +25,8 @@ import java.util.Optional;
 /**
  * TLS-PSK (TLS 1.2 PSK cipher suites) through Conscrypt, since neither Netty's OpenSSL provider nor the JDK offer
  * PSK. The client's PSK identity ({@code device@app} or an alias form) selects the device's {@code psk} credential;
- * the identity that matched is kept on the channel ({@link #identityOf}) for the CONNECT to authenticate as.
- * An unknown identity gets a random key, so its handshake fails like a wrong key does.
- *
- * <p>Conscrypt calls the key callback with its own inner engine and does not keep values put on the handshake
- * session, so nothing links the callback to the connection except the thread: the callback runs inside the
- * SslHandler's unwrap, on the channel's event loop, while {@link #transport} marks which channel is being read.
+ * the identity that matched is handed to the connection through {@link PskIdentity}. An unknown identity gets a
+ * random key, so its handshake fails like a wrong key does. Conscrypt is loaded only when this listener is built.
  */
 public final class PskServerTls {
 
@@ -44,43 +37,30 @@ public final class PskServerTls {
             "TLS_PSK_WITH_AES_128_CBC_SHA",
             "TLS_PSK_WITH_AES_256_CBC_SHA");
 
-    private static final AttributeKey<String> IDENTITY = AttributeKey.valueOf(PskServerTls.class, "identity");
-    private static final ThreadLocal<Channel> READING = new ThreadLocal<>();
-    private static final Provider CONSCRYPT = Conscrypt.newProvider();
-
     private PskServerTls() {
     }
 
-    /** The server context of the PSK listener. */
-    public static SslContext context(PskKeys keys) throws GeneralSecurityException {
-        SSLContext context = SSLContext.getInstance("TLS", CONSCRYPT);
-        context.init(new javax.net.ssl.KeyManager[] {new Keys(keys)}, null, null);
-        return new JdkSslContext(context, false, CIPHER_SUITES, IdentityCipherSuiteFilter.INSTANCE,
-                ApplicationProtocolConfig.DISABLED, ClientAuth.NONE, new String[] {"TLSv1.2"}, false);
-    }
-
-    /** The transport of the PSK listener: TLS with {@code context}, and the marking of the channel being read. */
-    public static Transport transport(SslContext context, Duration handshakeTimeout) {
+    /** The transport of the PSK listener: TLS-PSK, with the identity carried to the CONNECT. */
+    public static Transport transport(PskKeys keys, Duration handshakeTimeout) throws SSLException {
+        SslContext context = context(keys);
         Transport tls = new TlsTransport(() -> context, handshakeTimeout);
         return channel -> {
-            channel.pipeline().addLast(HandlerNames.PSK_CHANNEL, new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    READING.set(ctx.channel());
-                    try {
-                        ctx.fireChannelRead(msg);
-                    } finally {
-                        READING.remove();
-                    }
-                }
-            });
+            channel.pipeline().addLast(HandlerNames.PSK_CHANNEL, PskIdentity.marker());
             tls.addTo(channel);
+            // Resumption by session id only: the identity of a resumed session is found by its id.
+            Conscrypt.setUseSessionTickets(channel.pipeline().get(SslHandler.class).engine(), false);
         };
     }
 
-    /** The PSK identity the channel's handshake was completed with, if it was a PSK handshake. */
-    public static Optional<String> identityOf(Channel channel) {
-        return Optional.ofNullable(channel.attr(IDENTITY).get());
+    private static SslContext context(PskKeys keys) throws SSLException {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS", Conscrypt.newProvider());
+            context.init(new javax.net.ssl.KeyManager[] {new Keys(keys)}, null, null);
+            return new JdkSslContext(context, false, CIPHER_SUITES, IdentityCipherSuiteFilter.INSTANCE,
+                    ApplicationProtocolConfig.DISABLED, ClientAuth.NONE, new String[] {"TLSv1.2"}, false);
+        } catch (GeneralSecurityException | LinkageError e) {
+            throw new SSLException("mqttsPsk: TLS-PSK needs Conscrypt, which is unavailable here: " + e, e);
+        }
     }
 
     /**
@@ -101,17 +81,13 @@ public final class PskServerTls {
         public SecretKey getKey(String identityHint, String identity, SSLEngine engine) {
             Optional<PskKeys.PskMatch> match = identity == null ? Optional.empty() : keys.find(identity);
             if (match.isPresent()) {
-                Channel channel = READING.get();
-                if (channel != null) {
-                    channel.attr(IDENTITY).set(identity);
-                }
+                PskIdentity.found(identity);
                 return new SecretKeySpec(match.get().key(), "RAW");
             }
             byte[] unusable = new byte[32];
             random.nextBytes(unusable);
             return new SecretKeySpec(unusable, "RAW");
         }
-
         @Override
         public SecretKey getKey(String identityHint, String identity, Socket socket) {
             throw new UnsupportedOperationException("sockets are not used");

@@ -18,11 +18,17 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class WebSocketFrames extends ChannelDuplexHandler {
 
+    /** Set by a text frame: nothing read after it (such as its continuation frames) is MQTT. */
+    private boolean closing;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+        } else if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
             ctx.fireChannelRead(((WebSocketFrame) msg).content());
         } else if (msg instanceof WebSocketFrame) {
+            closing = true;
             ReferenceCountUtil.release(msg);
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_MESSAGE_TYPE,
                     "MQTT needs binary frames")).addListener(ChannelFutureListener.CLOSE);

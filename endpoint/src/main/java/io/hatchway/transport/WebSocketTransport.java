@@ -21,10 +21,13 @@ public final class WebSocketTransport implements Transport {
     private final HatchwayConfig.WebSocket config;
     private final int maxFrame;
 
-    /** @param maxFrame the largest frame payload accepted (the MQTT maximum packet size) */
-    public WebSocketTransport(HatchwayConfig.WebSocket config, int maxFrame) {
+    /**
+     * @param maxPacketSize the MQTT maximum packet size; a frame may hold several packets, so frames up to four
+     *                      times that size are accepted (the MQTT decoder still limits each packet)
+     */
+    public WebSocketTransport(HatchwayConfig.WebSocket config, int maxPacketSize) {
         this.config = config;
-        this.maxFrame = maxFrame;
+        this.maxFrame = (int) Math.min(Integer.MAX_VALUE, 4L * maxPacketSize);
     }
 
     @Override
@@ -32,7 +35,8 @@ public final class WebSocketTransport implements Transport {
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(config.path())
                 .subprotocols(SUBPROTOCOLS)
-                .checkStartsWith(false)
+                // the path itself is checked by WebSocketUpgradeCheck; this lets a query string through
+                .checkStartsWith(true)
                 .handleCloseFrames(true)
                 .decoderConfig(WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxFrame)
                         .allowExtensions(false).build())

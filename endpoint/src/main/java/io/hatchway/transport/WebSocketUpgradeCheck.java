@@ -13,16 +13,18 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Answers what must not become an MQTT WebSocket, before Netty's handshake: another path (404), an upgrade
- * without the {@code mqtt}/{@code mqttv3.1} subprotocol (400), an {@code Origin} not in {@code allowedOrigins}
- * when that list is set (403). Each answer is a JSON message, then the connection closes. Removes itself once a
- * valid upgrade request passed.
+ * Answers what must not become an MQTT WebSocket, before Netty's handshake: a malformed request (400), another path
+ * (404), an upgrade without the {@code mqtt}/{@code mqttv3.1} subprotocol (400), an {@code Origin} not in
+ * {@code allowedOrigins} when that list is set (403; compared without case and trailing slash). Each answer is a
+ * JSON message, then the connection closes. It checks every request until the handshake completed, so a second
+ * request on the same connection is checked too.
  */
 final class WebSocketUpgradeCheck extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -34,14 +36,29 @@ final class WebSocketUpgradeCheck extends SimpleChannelInboundHandler<FullHttpRe
     WebSocketUpgradeCheck(String path, List<String> allowedOrigins) {
         super(false);
         this.path = path;
-        this.allowedOrigins = allowedOrigins;
+        this.allowedOrigins = allowedOrigins.stream().map(WebSocketUpgradeCheck::normalizeOrigin).toList();
+    }
+
+    static String normalizeOrigin(String origin) {
+        String trimmed = origin.trim();
+        while (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        return trimmed.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            ctx.pipeline().remove(this);
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         String problem = problem(request);
         if (problem == null) {
-            ctx.pipeline().remove(this);
             ctx.fireChannelRead(request);
             return;
         }
@@ -57,11 +74,14 @@ final class WebSocketUpgradeCheck extends SimpleChannelInboundHandler<FullHttpRe
     }
 
     private String problem(FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            return "malformed or too large HTTP request";
+        }
         if (!new QueryStringDecoder(request.uri()).path().equals(path)) {
             return "no WebSocket endpoint at this path, use " + path;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-        if (!allowedOrigins.isEmpty() && (origin == null || !allowedOrigins.contains(origin))) {
+        if (!allowedOrigins.isEmpty() && (origin == null || !allowedOrigins.contains(normalizeOrigin(origin)))) {
             return "origin " + origin + " not allowed";
         }
         String requested = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);

@@ -247,11 +247,15 @@ class PublishPipelineTest {
     // --- fixture ---------------------------------------------------------------------------------------------
 
     /** A sink that keeps every future for the test to complete, in any order. */
+    /** A sink whose device events the test accepts or fails by hand; connection events are accepted at once. */
     private static final class ManualSink implements EventSink {
         final List<CompletableFuture<Void>> sends = new ArrayList<>();
 
         @Override
         public synchronized CompletableFuture<Void> send(CloudEvent event) {
+            if (EventMapper.CONNECTION_TYPE.equals(event.getType())) {
+                return CompletableFuture.completedFuture(null);
+            }
             CompletableFuture<Void> future = new CompletableFuture<>();
             sends.add(future);
             return future;
@@ -346,11 +350,16 @@ class PublishPipelineTest {
                 source, new io.hatchway.auth.ConnectAuthenticator(new PasswordAuthenticator(source, Runnable::run),
                         new io.hatchway.registry.CertificateAuthenticator(source, Runnable::run),
                         new io.hatchway.registry.PskKeys(source, java.time.Clock.systemUTC())),
-                new ConnectedDevices(),
-                new EventMapper("pipeline-test"), sink, new EndpointMetrics());
+                lifecycle(sink), new EventMapper("pipeline-test"), sink, new EndpointMetrics());
         Connection connection = new Connection(services);
         connections.add(connection);
         return connection;
+    }
+
+    private static SessionLifecycle lifecycle(EventSink sink) {
+        ConnectedDevices devices = new ConnectedDevices();
+        return new SessionLifecycle(devices, new EventMapper("pipeline-test"), sink, new EndpointMetrics(),
+                new DevicePresence(devices));
     }
 
     /** A connection of device1 whose CONNECT was accepted. */

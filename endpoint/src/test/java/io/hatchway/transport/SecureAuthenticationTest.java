@@ -51,7 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Devices authenticated by the TLS layer: X.509 client certificates and pre-shared keys. */
 class SecureAuthenticationTest {
 
-    private static final byte[] PSK = HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+    private static final byte[] PSK =
+            HexFormat.of().parseHex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
 
     @TempDir
     static Path dir;
@@ -284,6 +285,24 @@ class SecureAuthenticationTest {
     }
 
     @Test
+    void secureWebSocketAsksBrowsersForNoCertificateEvenWhenMqttsRequiresOne(@TempDir Path other) throws Exception {
+        BindAddress any = new BindAddress("127.0.0.1", 0);
+        try (TestServer strict = TestServer.start(other, TestServer.REGISTRY, Duration.ofSeconds(5), Optional.empty(),
+                config -> config.withListeners(Optional.of(new HatchwayConfig.Tls(any, dir.resolve("server.pem"),
+                        dir.resolve("server.key"), HatchwayConfig.ClientAuth.REQUIRE)), Optional.empty(),
+                        Optional.empty(), Optional.of(new HatchwayConfig.WebSocket(any, "/mqtt", java.util.List.of()))))) {
+            Mqtt5BlockingClient browserLike = MqttClient.builder().useMqttVersion5().serverHost("localhost")
+                    .serverPort(strict.port("wss"))
+                    .sslConfig().trustManagerFactory(serverCa.trustManagerFactory()).applySslConfig()
+                    .webSocketConfig().serverPath("mqtt").subprotocol("mqtt").applyWebSocketConfig()
+                    .buildBlocking();
+            browserLike.connectWith().simpleAuth().username("device1@my-app").password(bytes("hey-rodney"))
+                    .applySimpleAuth().send();
+            browserLike.disconnect();
+        }
+    }
+
+    @Test
     void tlsHandshakeThatNeverStartsIsClosedAtTheConnectTimeout() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", server.port("mqtts"))) {
             socket.setSoTimeout(15_000);
@@ -339,6 +358,20 @@ class SecureAuthenticationTest {
 
     @SuppressWarnings("deprecation")
     private static SSLSocket pskSocket(String identity, byte[] key) throws Exception {
+        return pskSocket(pskContext(identity, key));
+    }
+
+    private static SSLSocket pskSocket(SSLContext context) throws Exception {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port("mqttsPsk"));
+        socket.setSoTimeout(10_000);
+        socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+        socket.setEnabledCipherSuites(new String[] {"TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
+                "TLS_PSK_WITH_AES_128_CBC_SHA"});
+        return socket;
+    }
+
+    @SuppressWarnings("deprecation")
+    private static SSLContext pskContext(String identity, byte[] key) throws Exception {
         Provider conscrypt = Conscrypt.newProvider();
         SSLContext context = SSLContext.getInstance("TLS", conscrypt);
         PSKKeyManager keys = new PSKKeyManager() {
@@ -373,12 +406,32 @@ class SecureAuthenticationTest {
             }
         };
         context.init(new KeyManager[] {keys}, null, null);
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port("mqttsPsk"));
-        socket.setSoTimeout(10_000);
-        socket.setEnabledProtocols(new String[] {"TLSv1.2"});
-        socket.setEnabledCipherSuites(new String[] {"TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256",
-                "TLS_PSK_WITH_AES_128_CBC_SHA"});
-        return socket;
+        return context;
+    }
+
+    @Test
+    void resumedPskSessionStillAuthenticatesTheDevice() throws Exception {
+        SSLContext context = pskContext("device1@my-app", PSK);
+        byte[] first = null;
+        for (int i = 0; i < 3; i++) {
+            try (SSLSocket socket = pskSocket(context)) {
+                socket.startHandshake();
+                if (first == null) {
+                    first = socket.getSession().getId();
+                }
+                socket.getOutputStream().write(RawMqttClient.connect("MQTT", 4, "psk-again", null, null, 30));
+                assertArrayEquals(new byte[] {0x20, 0x02, 0x00, 0x00}, socket.getInputStream().readNBytes(4),
+                        "connection " + i);
+            }
+        }
+    }
+
+    @Test
+    void pskListenerRefusesPasswordsWithoutAPskIdentity() throws Exception {
+        // the PSK identity, not a username and password, is the credential on this listener
+        try (SSLSocket socket = pskSocket("ghost@my-app", PSK)) {
+            assertThrows(SSLException.class, socket::startHandshake);
+        }
     }
 
     @Test

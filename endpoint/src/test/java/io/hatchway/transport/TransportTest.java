@@ -159,6 +159,62 @@ class TransportTest {
     }
 
     @Test
+    void webSocketPathWithAQueryStringIsUpgraded() throws Exception {
+        String response = upgrade(false, server.port("ws"), "/mqtt?token=abc", "mqtt", null);
+        assertTrue(response.startsWith("HTTP/1.1 101"), response);
+    }
+
+    @Test
+    void everyRequestOnAConnectionIsCheckedUntilTheUpgrade() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port("ws"))) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            // an upgrade Netty refuses (unsupported version) leaves the connection open: the next request is checked
+            out.write(("GET /mqtt HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n"
+                    + "Sec-WebSocket-Protocol: mqtt\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String first = head(socket.getInputStream());
+            assertTrue(!first.startsWith("HTTP/1.1 101"), first);
+            String second = upgradeOn(socket, "/mqtt", "chat", null);
+            assertTrue(second.isEmpty() || second.startsWith("HTTP/1.1 400"), second);
+        }
+    }
+
+    private static String head(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        int b;
+        int length = -1;
+        while ((b = in.read()) >= 0) {
+            head.append((char) b);
+            if (head.toString().endsWith("\r\n\r\n")) {
+                break;
+            }
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        if (m.find()) {
+            length = Integer.parseInt(m.group(1));
+            in.readNBytes(length);
+        }
+        return head.toString();
+    }
+
+    @Test
+    void continuationOfATextMessageIsNotReadAsMqtt() throws Exception {
+        byte[] connect = io.hatchway.RawMqttClient.connect("MQTT", 4, "sneaky", "device1@my-app", "hey-rodney", 30);
+        try (Socket socket = new Socket("127.0.0.1", server.port("ws"))) {
+            socket.setSoTimeout(10_000);
+            assertTrue(upgradeOn(socket, "/mqtt", "mqtt", null).startsWith("HTTP/1.1 101"));
+            java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+            both.writeBytes(frame(0x01, false, "x".getBytes(StandardCharsets.US_ASCII)));
+            both.writeBytes(frame(0x00, true, connect));
+            socket.getOutputStream().write(both.toByteArray());
+            InputStream in = socket.getInputStream();
+            assertEquals(0x88, in.read(), "a close frame, not a CONNACK");
+        }
+    }
+
+    @Test
     void legacySubprotocolMqttv31IsAccepted() throws Exception {
         String response = upgrade(false, server.port("ws"), "/mqtt", "mqttv3.1", null);
         assertTrue(response.startsWith("HTTP/1.1 101"), response);

@@ -13,14 +13,21 @@ import java.util.Objects;
  * @param disabled     a disabled application refuses every device connection
  * @param trustAnchors the CA certificates ({@code spec.trustAnchors}) whose client certificates identify devices of
  *                     this application, in registry order; see {@link CertificateAuthenticator}
+ * @param mqtt         its MQTT settings ({@code spec.mqtt}); {@link ApplicationMqtt#DEFAULTS} when not set
  */
-public record Application(String name, boolean disabled, List<X509Certificate> trustAnchors) {
+public record Application(String name, boolean disabled, List<X509Certificate> trustAnchors, ApplicationMqtt mqtt) {
     public Application {
         Objects.requireNonNull(name, "name");
         trustAnchors = List.copyOf(trustAnchors);
+        Objects.requireNonNull(mqtt, "mqtt");
     }
 
-    /** An application without trust anchors. */
+    /** An application with the default MQTT settings. */
+    public Application(String name, boolean disabled, List<X509Certificate> trustAnchors) {
+        this(name, disabled, trustAnchors, ApplicationMqtt.DEFAULTS);
+    }
+
+    /** An application without trust anchors, with the default MQTT settings. */
     public Application(String name, boolean disabled) {
         this(name, disabled, List.of());
     }
@@ -29,6 +36,7 @@ public record Application(String name, boolean disabled, List<X509Certificate> t
     @Override
     public String toString() {
         return "Application[name=" + name + ", disabled=" + disabled + ", trustAnchors="
-                + trustAnchors.stream().map(anchor -> anchor.getSubjectX500Principal().getName()).toList() + "]";
+                + trustAnchors.stream().map(anchor -> anchor.getSubjectX500Principal().getName()).toList()
+                + ", mqtt=" + mqtt + "]";
     }
 }

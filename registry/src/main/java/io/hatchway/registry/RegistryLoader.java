@@ -8,6 +8,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -37,6 +38,10 @@ import java.util.regex.Pattern;
  *             -----BEGIN CERTIFICATE-----
  *             ...
  *             -----END CERTIFICATE-----
+ *       mqtt:                                         # all optional
+ *         dialect: drogue/v1                          # or plainTopic, or a mapping, see below
+ *         offlineThreshold: 120s                      # 500ms, 10s, 2m, 1h; positive
+ *         takeover: replace                           # or reject
  * devices:
  *   - metadata: { name: device1, application: my-app }
  *     spec:                                           # spec optional
@@ -48,14 +53,33 @@ import java.util.regex.Pattern;
  *       alias: [ "serial-1234" ]
  *       gatewaySelector: { matchNames: [ gateway01 ] }
  *       disabled: false
+ *       mqtt: { dialect: plainTopic }                 # optional; overrides the application's dialect
  * </pre>
+ *
+ * <p>A dialect is {@code drogue/v1} or {@code plainTopic} as a plain string, or a mapping with a {@code type}:
+ *
+ * <pre>
+ * dialect: { type: drogue/v1 }
+ * dialect: { type: plainTopic, devicePrefix: true }  # devicePrefix defaults to false
+ * dialect:
+ *   type: template
+ *   publish:                                          # first match wins; at least one
+ *     - "VSRE/{device}/{channel}"                     # a last-level {channel} takes the remaining levels
+ *     - { topic: "cattle.io/octopus/+/{device}", channel: status }   # fixed channel; + is one level
+ *   commands: "VSR/{device}/{command}"                # {device} once, {command} at most once, no +
+ * </pre>
+ *
+ * <p>Templates follow {@link TopicTemplate}: placeholders and {@code +} only as whole levels, no {@code #}, no empty
+ * levels. A publish pattern has exactly one {@code {device}} and either a {@code {channel}} level or a fixed
+ * {@code channel}; see {@link Dialect.Template}.
  *
  * <p>Parsing is strict and fails fast: unknown keys, wrong types, a credential entry without exactly one of
  * {@code pass}, {@code user} and {@code psk}, an unknown application, duplicate application names, duplicate device
  * names or aliases within an application, duplicate unique usernames within an application, an invalid base64 key,
- * a malformed bcrypt hash, a bad timestamp, a trust anchor that is not exactly one PEM X.509 certificate (or repeats
- * one of the same application) or an empty name all throw a {@link RegistryException} naming the file, line, column
- * and field path. An empty file (or {@code {}}) is a valid, empty registry.
+ * a malformed bcrypt hash, a bad timestamp, an invalid dialect, topic template, duration or takeover, a trust anchor
+ * that is not exactly one PEM X.509 certificate (or repeats one of the same application) or an empty name all throw
+ * a {@link RegistryException} naming the file, line, column and field path. An empty file (or {@code {}}) is a
+ * valid, empty registry.
  *
  * <p>Stateless and thread-safe.
  */
@@ -67,6 +91,13 @@ public final class RegistryLoader {
     /** One PEM certificate block; group 1 is the base64 body. */
     private static final Pattern PEM_CERTIFICATE = Pattern.compile(
             "\\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]*)-----END CERTIFICATE-----\\s*");
+
+    /** A duration with a unit: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}. */
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
+
+    private static final String DURATION_SHAPE = "expected a duration such as 500ms, 10s, 2m or 1h";
+
+    private static final String DIALECT_TYPES = "drogue/v1, plainTopic or template";
 
     private static final String SECRET_SHAPE = "expected a string or { bcrypt: ... } or { plain: ... }";
 
@@ -178,9 +209,10 @@ public final class RegistryLoader {
         String name = nameAt.name();
         boolean disabled = false;
         List<X509Certificate> trustAnchors = new ArrayList<>();
+        ApplicationMqtt mqtt = ApplicationMqtt.DEFAULTS;
         Optional<YamlCursor> specAt = fields.optional("spec");
         if (specAt.isPresent()) {
-            YamlCursor.Fields spec = specAt.get().fields("disabled", "trustAnchors");
+            YamlCursor.Fields spec = specAt.get().fields("disabled", "trustAnchors", "mqtt");
             disabled = flag(spec.optional("disabled"));
             Map<X509Certificate, YamlCursor> anchorsAt = new HashMap<>();
             for (YamlCursor entry : listOf(spec.optional("trustAnchors"))) {
@@ -192,8 +224,142 @@ public final class RegistryLoader {
                 }
                 trustAnchors.add(anchor);
             }
+            Optional<YamlCursor> mqttAt = spec.optional("mqtt");
+            if (mqttAt.isPresent()) {
+                mqtt = applicationMqtt(mqttAt.get());
+            }
         }
-        return new ParsedApplication(new Application(name, disabled, trustAnchors), nameAt);
+        return new ParsedApplication(new Application(name, disabled, trustAnchors, mqtt), nameAt);
+    }
+
+    private static ApplicationMqtt applicationMqtt(YamlCursor value) throws RegistryException {
+        YamlCursor.Fields fields = value.fields("dialect", "offlineThreshold", "takeover");
+        Optional<YamlCursor> dialectAt = fields.optional("dialect");
+        Optional<YamlCursor> thresholdAt = fields.optional("offlineThreshold");
+        Optional<YamlCursor> takeoverAt = fields.optional("takeover");
+        ApplicationMqtt defaults = ApplicationMqtt.DEFAULTS;
+        return new ApplicationMqtt(
+                dialectAt.isPresent() ? dialect(dialectAt.get()) : defaults.dialect(),
+                thresholdAt.isPresent() ? duration(thresholdAt.get()) : defaults.offlineThreshold(),
+                takeoverAt.isPresent() ? takeover(takeoverAt.get()) : defaults.takeover());
+    }
+
+    private static Dialect dialect(YamlCursor value) throws RegistryException {
+        if (value.isString()) {
+            switch (value.string()) {
+                case "drogue/v1":
+                    return Dialect.DROGUE_V1;
+                case "plainTopic":
+                    return new Dialect.PlainTopic(false);
+                case "template":
+                    throw value.error("a template dialect is a mapping:"
+                            + " { type: template, publish: [ ... ], commands: ... }");
+                default:
+                    throw value.error("unknown dialect; expected " + DIALECT_TYPES);
+            }
+        }
+        if (!value.isMap()) {
+            throw value.error("expected drogue/v1, plainTopic or a mapping with a type");
+        }
+        YamlCursor typeAt = value.fields("type", "devicePrefix", "publish", "commands").required("type");
+        String type = typeAt.name();
+        switch (type) {
+            case "drogue/v1":
+                value.fields(List.of("type"), "for type drogue/v1");
+                return Dialect.DROGUE_V1;
+            case "plainTopic": {
+                YamlCursor.Fields fields = value.fields(List.of("type", "devicePrefix"), "for type plainTopic");
+                return new Dialect.PlainTopic(flag(fields.optional("devicePrefix")));
+            }
+            case "template":
+                return template(value.fields(List.of("type", "publish", "commands"), "for type template"));
+            default:
+                throw typeAt.error("unknown dialect type; expected " + DIALECT_TYPES);
+        }
+    }
+
+    private static Dialect.Template template(YamlCursor.Fields fields) throws RegistryException {
+        YamlCursor publishAt = fields.required("publish");
+        List<YamlCursor> items = publishAt.list();
+        if (items.isEmpty()) {
+            throw publishAt.error("needs at least one publish pattern");
+        }
+        List<Dialect.Template.PublishPattern> publish = new ArrayList<>(items.size());
+        for (YamlCursor item : items) {
+            publish.add(publishPattern(item));
+        }
+        YamlCursor commandsAt = fields.required("commands");
+        TopicTemplate commands = topicTemplate(commandsAt);
+        try {
+            Dialect.Template.checkCommands(commands);
+        } catch (IllegalArgumentException e) {
+            throw commandsAt.error(e.getMessage());
+        }
+        return new Dialect.Template(publish, commands);
+    }
+
+    private static Dialect.Template.PublishPattern publishPattern(YamlCursor item) throws RegistryException {
+        if (!item.isMap() && !item.isString()) {
+            throw item.error("expected a topic template or { topic: ..., channel: ... }");
+        }
+        YamlCursor.Fields fields = item.isMap() ? item.fields("topic", "channel") : null;
+        YamlCursor topicAt = fields == null ? item : fields.required("topic");
+        TopicTemplate topic = topicTemplate(topicAt);
+        Optional<YamlCursor> channelAt = fields == null ? Optional.empty() : fields.optional("channel");
+        String channel = null;
+        if (channelAt.isPresent()) {
+            channel = channelAt.get().name();
+            if (topic.has(TopicTemplate.CHANNEL)) {
+                throw channelAt.get().error("the topic has a {channel} level; use either it or a fixed channel,"
+                        + " not both");
+            }
+        }
+        try {
+            return new Dialect.Template.PublishPattern(topic, channel);
+        } catch (IllegalArgumentException e) {
+            throw topicAt.error(e.getMessage());
+        }
+    }
+
+    private static TopicTemplate topicTemplate(YamlCursor value) throws RegistryException {
+        String text = value.string();
+        try {
+            return TopicTemplate.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw value.error(e.getMessage());
+        }
+    }
+
+    private static Duration duration(YamlCursor value) throws RegistryException {
+        if (!value.isString()) {
+            throw value.error(value.isNumber() ? DURATION_SHAPE + " (a number needs a unit)" : DURATION_SHAPE);
+        }
+        Matcher matcher = DURATION.matcher(value.string());
+        if (!matcher.matches()) {
+            throw value.error(DURATION_SHAPE);
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        Duration duration = switch (matcher.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+        if (duration.isZero()) {
+            throw value.error("must be positive");
+        }
+        return duration;
+    }
+
+    private static Takeover takeover(YamlCursor value) throws RegistryException {
+        switch (value.string()) {
+            case "replace":
+                return Takeover.REPLACE;
+            case "reject":
+                return Takeover.REJECT;
+            default:
+                throw value.error("expected replace or reject");
+        }
     }
 
     /** Exactly one PEM-encoded X.509 certificate, nothing but whitespace around it. */
@@ -244,9 +410,11 @@ public final class RegistryLoader {
         List<YamlCursor> aliasesAt = new ArrayList<>();
         LinkedHashSet<String> aliases = new LinkedHashSet<>();
         LinkedHashSet<String> gateways = new LinkedHashSet<>();
+        Optional<Dialect> dialect = Optional.empty();
         Optional<YamlCursor> specAt = fields.optional("spec");
         if (specAt.isPresent()) {
-            YamlCursor.Fields spec = specAt.get().fields("authentication", "alias", "gatewaySelector", "disabled");
+            YamlCursor.Fields spec = specAt.get()
+                    .fields("authentication", "alias", "gatewaySelector", "disabled", "mqtt");
             disabled = flag(spec.optional("disabled"));
             Optional<YamlCursor> authentication = spec.optional("authentication");
             if (authentication.isPresent()) {
@@ -264,8 +432,18 @@ public final class RegistryLoader {
                     gateways.add(gateway.name());
                 }
             }
+            Optional<YamlCursor> mqttAt = spec.optional("mqtt");
+            if (mqttAt.isPresent()) {
+                Optional<YamlCursor> dialectAt = mqttAt.get()
+                        .fields(List.of("dialect"), "offlineThreshold and takeover are application settings")
+                        .optional("dialect");
+                if (dialectAt.isPresent()) {
+                    dialect = Optional.of(dialect(dialectAt.get()));
+                }
+            }
         }
-        Device device = new Device(application, name, disabled, credentials, List.copyOf(aliases), gateways);
+        Device device = new Device(application, name, disabled, credentials, List.copyOf(aliases), gateways,
+                dialect);
         return new ParsedDevice(device, nameAt, applicationAt, aliasesAt, uniqueUsernamesAt);
     }
 

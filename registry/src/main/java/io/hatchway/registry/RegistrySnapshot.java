@@ -28,4 +28,16 @@ public interface RegistrySnapshot {
      * username.
      */
     Optional<Device> deviceByUniqueUsername(String application, String username);
+
+    /**
+     * The dialect {@code device}'s connections speak: its own {@code spec.mqtt.dialect}, else its application's in
+     * this snapshot, else {@link Dialect#DROGUE_V1}.
+     */
+    default Dialect effectiveDialect(Device device) {
+        if (device.dialect().isPresent()) {
+            return device.dialect().get();
+        }
+        return application(device.application()).map(application -> application.mqtt().dialect())
+                .orElse(Dialect.DROGUE_V1);
+    }
 }

@@ -121,18 +121,26 @@ final class YamlCursor {
      * (an empty value) reads as an empty mapping.
      */
     Fields fields(String... allowed) throws RegistryException {
+        return fields(Arrays.asList(allowed), "");
+    }
+
+    /**
+     * As {@link #fields(String...)}, with {@code hint} (e.g. "for type plainTopic") appended to the unknown-key
+     * message.
+     */
+    Fields fields(List<String> allowed, String hint) throws RegistryException {
         if (isNull()) {
             return new Fields(this, Map.of());
         }
+        String keys = String.join(", ", allowed) + (hint.isEmpty() ? "" : " (" + hint + ")");
         if (!(node instanceof MapNode map)) {
-            throw error("expected a mapping with keys " + String.join(", ", allowed));
+            throw error("expected a mapping with keys " + keys);
         }
-        List<String> known = Arrays.asList(allowed);
         for (Map.Entry<String, YamlTree.Entry> entry : map.entries().entrySet()) {
-            if (!known.contains(entry.getKey())) {
+            if (!allowed.contains(entry.getKey())) {
                 Position keyAt = entry.getValue().keyAt();
                 throw new RegistryException(file, keyAt.line(), keyAt.column(), child(entry.getKey()),
-                        "unknown key; expected one of " + String.join(", ", allowed));
+                        "unknown key; expected one of " + keys);
             }
         }
         return new Fields(this, map.entries());

@@ -446,7 +446,8 @@ class RegistryLoaderTest {
         assertEquals(List.of("b", "a"), snapshot.devices("my-app").stream().map(Device::name).toList());
         assertEquals(List.of(), snapshot.devices("other-app"));
         assertEquals(List.of(), snapshot.devices("no-app"));
-        assertEquals("Application[name=my-app, disabled=false, trustAnchors=[CN=First CA,O=Acme, CN=Second CA,O=Acme]]",
+        assertEquals("Application[name=my-app, disabled=false, trustAnchors=[CN=First CA,O=Acme, CN=Second CA,O=Acme],"
+                + " mqtt=ApplicationMqtt[dialect=DrogueV1[], offlineThreshold=PT2M, takeover=REPLACE]]",
                 expected.toString());
     }
 
