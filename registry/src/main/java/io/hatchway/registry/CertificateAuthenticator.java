@@ -152,9 +152,12 @@ public final class CertificateAuthenticator {
         return outcome;
     }
 
+    private static final String NO_DEVICE = "no device for certificate subject ";
+
     /**
-     * Finds the application that trusts the chain now (from the cache, or trying the enabled candidates, then the
-     * disabled ones), then identifies the device in it.
+     * Finds the application that trusts the chain now and has the device (from the cache, or trying the enabled
+     * candidates, then the disabled ones), then identifies the device in it. Applications may share a CA: the
+     * first in registry order that trusts the chain and holds its device wins.
      */
     private AuthOutcome validate(RegistrySnapshot snapshot, List<X509Certificate> chain, Instant now,
                                  String username) {
@@ -164,18 +167,28 @@ public final class CertificateAuthenticator {
             return identify(snapshot, hit.application(), chain.get(0), username);
         }
         CertPathValidatorException dated = null;
+        AuthOutcome noDevice = null;
         for (Candidate candidate : index(snapshot).candidates(issuerOrder(chain))) {
             Optional<CertPathValidatorException> failure = candidate.validate(now);
             if (failure.isEmpty()) {
                 if (candidate.application().disabled()) {
-                    return new Refused(Reason.DISABLED, "application disabled");
+                    return noDevice != null ? noDevice : new Refused(Reason.DISABLED, "application disabled");
+                }
+                AuthOutcome outcome = identify(snapshot, candidate.application(), chain.get(0), username);
+                if (outcome instanceof Refused refused && refused.message().startsWith(NO_DEVICE)) {
+                    // Applications may share a CA: the device may be in another one that trusts the chain too.
+                    noDevice = noDevice == null ? outcome : noDevice;
+                    continue;
                 }
                 validated.put(key, Validated.of(candidate));
-                return identify(snapshot, candidate.application(), chain.get(0), username);
+                return outcome;
             }
             if (dated == null && isDated(failure.get()) && candidate.validAtSomeTime()) {
                 dated = failure.get();
             }
+        }
+        if (noDevice != null) {
+            return noDevice;
         }
         if (dated == null) {
             return UNTRUSTED;
@@ -204,7 +217,7 @@ public final class CertificateAuthenticator {
                         .flatMap(cn -> snapshot.device(application.name(), cn)
                                 .filter(candidate -> candidate.name().equals(cn))));
         if (device.isEmpty()) {
-            return new Refused(Reason.BAD_CREDENTIALS, "no device for certificate subject " + dn);
+            return new Refused(Reason.BAD_CREDENTIALS, NO_DEVICE + dn);
         }
         if (username != null && !username.isEmpty() && !DeviceAddress.names(username, device.get())) {
             return new Refused(Reason.BAD_CREDENTIALS, USERNAME_MISMATCH_MESSAGE);

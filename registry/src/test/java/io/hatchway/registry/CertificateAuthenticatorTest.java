@@ -35,6 +35,7 @@ class CertificateAuthenticatorTest {
     private static final Issued UNTRUSTED_ROOT = root("CN=Untrusted Root CA,O=Elsewhere");
     private static final Issued SUB_ROOT = root("CN=Sub Root CA,O=Sub");
     private static final Issued SUB_INTERMEDIATE = intermediate(SUB_ROOT, "CN=Sub Issuing CA,O=Sub");
+    private static final Issued TWIN_ROOT = root("CN=Twin Root CA,O=Twins");
 
     private static final String REGISTRY = """
             applications:
@@ -48,7 +49,14 @@ class CertificateAuthenticatorTest {
               - metadata: { name: sub-app }
                 spec: { trustAnchors: [ <SUB_INTERMEDIATE> ] }
               - metadata: { name: no-anchors }
+              - metadata: { name: twin-a }
+                spec: { trustAnchors: [ <TWIN_ROOT> ] }
+              - metadata: { name: twin-b }
+                spec: { trustAnchors: [ <TWIN_ROOT> ] }
             devices:
+              - metadata: { name: in-both, application: twin-a }
+              - metadata: { name: in-both, application: twin-b }
+              - metadata: { name: only-in-b, application: twin-b }
               - metadata: { name: device1, application: app }
                 spec: { alias: [ serial-1 ] }
               - metadata: { name: by-dn, application: app }
@@ -63,7 +71,8 @@ class CertificateAuthenticatorTest {
               - metadata: { name: device1, application: sub-app }
               - metadata: { name: device1, application: no-anchors }
             """.replace("<CLOSED_ROOT>", CLOSED_ROOT.anchor()).replace("<SHARED_ROOT>", SHARED_ROOT.anchor())
-            .replace("<SUB_INTERMEDIATE>", SUB_INTERMEDIATE.anchor()).replace("<ROOT>", ROOT.anchor());
+            .replace("<SUB_INTERMEDIATE>", SUB_INTERMEDIATE.anchor()).replace("<ROOT>", ROOT.anchor())
+            .replace("<TWIN_ROOT>", TWIN_ROOT.anchor());
 
     private static final Refused UNTRUSTED = new Refused(Reason.BAD_CREDENTIALS,
             "certificate not issued by a trusted application CA");
@@ -79,6 +88,14 @@ class CertificateAuthenticatorTest {
     void leafDirectlyUnderTheApplicationCaAuthenticatesTheDeviceNamedByItsCommonName() {
         assertAuthenticated("app", "device1", authenticate(leaf(ROOT, "CN=device1,O=Acme")));
         assertEquals(1, executor.runs.get(), "validated on the executor");
+    }
+
+    @Test
+    void applicationsSharingACaAuthenticateTheDeviceInTheApplicationThatHasIt() {
+        assertAuthenticated("twin-b", "only-in-b", authenticate(leaf(TWIN_ROOT, "CN=only-in-b")));
+        assertAuthenticated("twin-a", "in-both", authenticate(leaf(TWIN_ROOT, "CN=in-both")));
+        assertEquals(new Refused(Reason.BAD_CREDENTIALS, "no device for certificate subject CN=nowhere"),
+                authenticate(leaf(TWIN_ROOT, "CN=nowhere")));
     }
 
     @Test
