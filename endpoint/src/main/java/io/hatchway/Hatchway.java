@@ -58,7 +58,6 @@ public final class Hatchway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Hatchway.class);
     private static final int HASHING_QUEUE = 1024;
-    private static final Duration PRESENCE_THRESHOLD = Duration.ofSeconds(120);
 
     private final FileRegistry registry;
     private final EventSink sink;
@@ -109,8 +108,8 @@ public final class Hatchway implements AutoCloseable {
         MqttServices services = new MqttServices(
                 new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum()),
                 registry, new ConnectAuthenticator(new PasswordAuthenticator(registry, hashing),
-                        new CertificateAuthenticator(registry, hashing), pskKeys),
-                new SessionLifecycle(devices, mapper, sink, metrics, presence), mapper, sink, metrics);
+                        new CertificateAuthenticator(registry, hashing), pskKeys, mqttConfig.defaultApplication()),
+                new SessionLifecycle(devices, registry, mapper, sink, metrics, presence), mapper, sink, metrics);
         CommandRouter commands = new CommandRouter(registry, devices, metrics);
         registry.onChange(new AccessRevocation(devices));
 
@@ -134,7 +133,7 @@ public final class Hatchway implements AutoCloseable {
                             .then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
         }
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
-                new PresenceApi(registry, presence, app -> PRESENCE_THRESHOLD), metrics, this::ready,
+                new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()), metrics, this::ready,
                 config.http().token());
         listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
         started = true;

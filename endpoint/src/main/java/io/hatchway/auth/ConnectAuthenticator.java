@@ -28,11 +28,19 @@ public final class ConnectAuthenticator {
     private final PasswordAuthenticator passwords;
     private final CertificateAuthenticator certificates;
     private final PskKeys psk;
+    private final Optional<String> defaultApplication;
 
-    public ConnectAuthenticator(PasswordAuthenticator passwords, CertificateAuthenticator certificates, PskKeys psk) {
+    /**
+     * @param defaultApplication the application of devices whose username and client id name none: a username
+     *                           {@code device} (no {@code @}) with a client id without {@code @} then authenticates
+     *                           like {@code device@defaultApplication}
+     */
+    public ConnectAuthenticator(PasswordAuthenticator passwords, CertificateAuthenticator certificates, PskKeys psk,
+                                Optional<String> defaultApplication) {
         this.passwords = passwords;
         this.certificates = certificates;
         this.psk = psk;
+        this.defaultApplication = defaultApplication;
     }
 
     public CompletableFuture<AuthOutcome> authenticate(Channel channel, String username, byte[] password,
@@ -52,7 +60,16 @@ public final class ConnectAuthenticator {
                 return certificates.authenticate(chain, username, clientId);
             }
         }
-        return passwords.authenticate(username, password, clientId);
+        return passwords.authenticate(inDefaultApplication(username, clientId), password, clientId);
+    }
+
+    private String inDefaultApplication(String username, String clientId) {
+        if (defaultApplication.isEmpty() || username == null || username.isEmpty() || username.indexOf('@') >= 0
+                || (clientId != null && clientId.indexOf('@') >= 0)) {
+            return username;
+        }
+        // The device part of device@app is percent-decoded: keep a literal '%' literal.
+        return username.replace("%", "%25") + "@" + defaultApplication.get();
     }
 
     private static List<X509Certificate> peerCertificates(SSLSession session) {

@@ -25,6 +25,13 @@ public sealed interface CommandFilter {
     record ForDevice(String device) implements CommandFilter {
     }
 
+    /**
+     * A filter of a connection whose dialect has its own command topic: it receives every command whose rendered
+     * topic it matches (standard {@code +}/{@code #} matching).
+     */
+    record Matching(String filter) implements CommandFilter {
+    }
+
     /** The filter's meaning, or empty when it is not a command filter this endpoint serves. */
     static Optional<CommandFilter> parse(String filter) {
         if (!filter.startsWith(PREFIX)) {

@@ -3,7 +3,9 @@ package io.hatchway.commands;
 import io.hatchway.metrics.EndpointMetrics;
 import io.hatchway.mqtt.ConnectedDevices;
 import io.hatchway.mqtt.Session;
+import io.hatchway.dialect.TopicDialect;
 import io.hatchway.registry.Device;
+import io.hatchway.registry.Dialect;
 import io.hatchway.registry.Registry;
 import io.hatchway.registry.RegistrySnapshot;
 import io.netty.buffer.ByteBufUtil;
@@ -23,9 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Delivers a command to the connections subscribed for its device: the device's own connection if it subscribed
  * for itself, and the connection of every gateway the device lists in {@code gatewaySelector.matchNames} that
- * subscribed for it. Commands go out with QoS 0. Thread-safe; may be called from any thread.
+ * subscribed for it. Each connection gets it on the topic of its own dialect: the Drogue command inbox, or the
+ * dialect's command template (with the command name as the MQTT 5 user property {@code command} when the template
+ * has no {@code {command}} level). Commands go out with QoS 0. Thread-safe; may be called from any thread.
  */
 public final class CommandRouter {
+
+    /** The MQTT 5 user property carrying the command name when the dialect's command topic has no place for it. */
+    static final String COMMAND_PROPERTY = "command";
 
     private final Registry registry;
     private final ConnectedDevices devices;
@@ -56,13 +63,15 @@ public final class CommandRouter {
         Device device = found.get();
         List<ChannelFuture> writes = new ArrayList<>();
         devices.get(application, device.name())
-                .ifPresent(session -> write(session, device.name(), command, payload, contentType, writes));
+                .ifPresent(session -> write(session, device.name(), command, payload, contentType, writes,
+                        snapshot));
         for (String gateway : device.gateways()) {
             if (gateway.equals(device.name())) {
                 continue;
             }
             devices.get(application, gateway)
-                    .ifPresent(session -> write(session, device.name(), command, payload, contentType, writes));
+                    .ifPresent(session -> write(session, device.name(), command, payload, contentType, writes,
+                        snapshot));
         }
         if (writes.isEmpty()) {
             return done(Delivery.of(Delivery.Outcome.NOT_SUBSCRIBED));
@@ -98,26 +107,47 @@ public final class CommandRouter {
     }
 
     private static void write(Session session, String device, String command, byte[] payload, String contentType,
-                              List<ChannelFuture> writes) {
+                              List<ChannelFuture> writes, RegistrySnapshot snapshot) {
         Device self = session.device();
         if (self == null || !session.channel().isWritable()) {
             // Not established, or not reading what it was sent: don't pile up commands in memory.
             return;
         }
-        session.subscriptions().topicFor(self.name(), device, command).ifPresent(topic -> {
-            if (packetSize(topic, payload, contentType) > session.clientMaximumPacketSize()) {
-                // The client said it cannot take a packet this large [MQTT-3.1.2-24].
-                return;
-            }
-            MqttProperties properties = MqttProperties.NO_PROPERTIES;
-            if (contentType != null && session.isV5()) {
-                properties = new MqttProperties();
+        Device current = snapshot.device(self.application(), self.name()).orElse(self);
+        Optional<Dialect.Template> template = TopicDialect.of(snapshot.effectiveDialect(current)).commandTemplate();
+        Optional<String> topic;
+        boolean commandAsProperty = false;
+        if (template.isPresent()) {
+            topic = rendered(template.get(), device, command).filter(t -> session.subscriptions().matches(t));
+            commandAsProperty = !template.get().commandInTopic();
+        } else {
+            topic = session.subscriptions().topicFor(self.name(), device, command);
+        }
+        if (topic.isEmpty() || packetSize(topic.get(), payload, contentType) > session.clientMaximumPacketSize()) {
+            // Not subscribed, or the client said it cannot take a packet this large [MQTT-3.1.2-24].
+            return;
+        }
+        MqttProperties properties = MqttProperties.NO_PROPERTIES;
+        if (session.isV5() && (contentType != null || commandAsProperty)) {
+            properties = new MqttProperties();
+            if (contentType != null) {
                 properties.add(new MqttProperties.StringProperty(
                         MqttProperties.MqttPropertyType.CONTENT_TYPE.value(), contentType));
             }
-            MqttPublishMessage publish = MqttMessageBuilders.publish().topicName(topic).qos(MqttQoS.AT_MOST_ONCE)
-                    .retained(false).payload(Unpooled.wrappedBuffer(payload)).properties(properties).build();
-            writes.add(session.channel().writeAndFlush(publish));
-        });
+            if (commandAsProperty) {
+                properties.add(new MqttProperties.UserProperty(COMMAND_PROPERTY, command));
+            }
+        }
+        MqttPublishMessage publish = MqttMessageBuilders.publish().topicName(topic.get()).qos(MqttQoS.AT_MOST_ONCE)
+                .retained(false).payload(Unpooled.wrappedBuffer(payload)).properties(properties).build();
+        writes.add(session.channel().writeAndFlush(publish));
+    }
+
+    private static Optional<String> rendered(Dialect.Template template, String device, String command) {
+        try {
+            return Optional.of(template.commandTopic(device, command));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.hatchway.commands;
 
+import io.hatchway.registry.TopicFilters;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -42,9 +44,19 @@ public record CommandSubscriptions(Map<String, Entry> byFilter) {
         return byFilter.containsKey(filter);
     }
 
+    /** Whether one of the {@link CommandFilter.Matching} filters matches {@code topic}. */
+    public boolean matches(String topic) {
+        for (Entry entry : byFilter.values()) {
+            if (entry.filter() instanceof CommandFilter.Matching m && TopicFilters.filterMatches(m.filter(), topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * The topic a command named {@code command} for {@code device} must be published on to match one of these
-     * subscriptions, given that the connection's own device is {@code self}; empty when none matches.
+     * The command-inbox topic a command named {@code command} for {@code device} must be published on to match one
+     * of these subscriptions, given that the connection's own device is {@code self}; empty when none matches.
      */
     public Optional<String> topicFor(String self, String device, String command) {
         boolean forSelf = device.equals(self);

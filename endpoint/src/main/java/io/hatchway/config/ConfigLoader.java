@@ -54,7 +54,8 @@ public final class ConfigLoader {
     private record RawWebSocket(String bind, String path, List<String> allowedOrigins) {
     }
 
-    private record RawMqtt(String bind, Integer maxPacketSize, String connectTimeout, Integer receiveMaximum) {
+    private record RawMqtt(String bind, Integer maxPacketSize, String connectTimeout, Integer receiveMaximum,
+                           String defaultApplication) {
     }
 
     private record RawHttp(String bind, String token) {
@@ -149,7 +150,7 @@ public final class ConfigLoader {
     private record Converter(String file, Path baseDir) {
 
         HatchwayConfig convert(RawConfig raw) throws ConfigException {
-            RawMqtt mqtt = raw.mqtt() == null ? new RawMqtt(null, null, null, null) : raw.mqtt();
+            RawMqtt mqtt = raw.mqtt() == null ? new RawMqtt(null, null, null, null, null) : raw.mqtt();
             RawHttp http = raw.http() == null ? new RawHttp(null, null) : raw.http();
             RawEvents events = raw.events() == null ? new RawEvents(null, null, null) : raw.events();
             if (raw.registry() == null || raw.registry().file() == null || raw.registry().file().isBlank()) {
@@ -165,6 +166,11 @@ public final class ConfigLoader {
             }
             int receiveMaximum = range("mqtt.receiveMaximum", mqtt.receiveMaximum(), DEFAULT_RECEIVE_MAXIMUM,
                     1, 65_535);
+            Optional<String> defaultApplication = Optional.ofNullable(mqtt.defaultApplication());
+            if (defaultApplication.isPresent() && (defaultApplication.get().isBlank()
+                    || defaultApplication.get().contains("@"))) {
+                throw error("mqtt.defaultApplication", "must be an application name (not empty, no '@')");
+            }
 
             BindAddress httpBind = parse("http.bind", http.bind(), "127.0.0.1:8080", BindAddress::parse);
             Optional<String> token = Optional.ofNullable(http.token()).filter(t -> !t.isEmpty());
@@ -199,7 +205,8 @@ public final class ConfigLoader {
                 throw error("wss", "uses the server certificate of mqtts: configure mqtts.cert and mqtts.key");
             }
             return new HatchwayConfig(
-                    new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum),
+                    new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum,
+                            defaultApplication),
                     new HatchwayConfig.Http(httpBind, token),
                     baseDir.resolve(raw.registry().file()).normalize(),
                     new HatchwayConfig.Events(sink, path, capacity),

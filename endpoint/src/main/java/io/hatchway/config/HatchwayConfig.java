@@ -57,11 +57,18 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
      * @param connectTimeout  how long a TCP connection may stay without sending CONNECT
      * @param receiveMaximum  QoS 1 and 2 publishes in flight per connection before the socket stops being read;
      *                        advertised as the MQTT 5 Receive Maximum
+     * @param defaultApplication the application of devices whose username and client id carry none (no {@code @})
      */
-    public record Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum) {
+    public record Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum,
+                       Optional<String> defaultApplication) {
         public Mqtt {
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(connectTimeout, "connectTimeout");
+            Objects.requireNonNull(defaultApplication, "defaultApplication");
+        }
+
+        public Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum) {
+            this(bind, maxPacketSize, connectTimeout, receiveMaximum, Optional.empty());
         }
     }
 

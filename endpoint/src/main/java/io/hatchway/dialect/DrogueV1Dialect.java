@@ -5,15 +5,16 @@ import java.util.Optional;
 /**
  * The Drogue V1 topic dialect: {@code <channel>} publishes as the connected device, {@code <channel>/<device>} on
  * behalf of {@code <device>}. Anything else (empty topic, empty levels, more than two levels) is invalid.
- * Stateless and thread-safe.
  */
-public final class DrogueV1Dialect {
+public final class DrogueV1Dialect implements TopicDialect {
+
+    public static final DrogueV1Dialect INSTANCE = new DrogueV1Dialect();
 
     private DrogueV1Dialect() {
     }
 
-    /** The target of {@code topic}, or empty when the topic is not valid in this dialect. */
-    public static Optional<PublishTarget> parse(String topic) {
+    @Override
+    public Optional<PublishTarget> parse(String topic) {
         int slash = topic.indexOf('/');
         if (slash < 0) {
             return topic.isEmpty() ? Optional.empty() : Optional.of(new PublishTarget(topic, null));
@@ -22,5 +23,10 @@ public final class DrogueV1Dialect {
             return Optional.empty();
         }
         return Optional.of(new PublishTarget(topic.substring(0, slash), topic.substring(slash + 1)));
+    }
+
+    @Override
+    public String expected() {
+        return "topic must be <channel> or <channel>/<device>";
     }
 }

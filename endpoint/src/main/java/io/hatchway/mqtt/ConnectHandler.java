@@ -99,10 +99,20 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
         session.established(accepted.application(), accepted.device(), new GatewayDecisions(services.registry(),
                 accepted.application().name(), accepted.device().name()));
-        session.state(SessionState.CONNECTED);
         session.will(will);
-        if (!services.lifecycle().begin(session)) {
-            return;
+        switch (services.lifecycle().begin(session)) {
+            case ACCEPTED -> session.state(SessionState.CONNECTED);
+            case SUPERSEDED -> {
+                return;
+            }
+            case REJECTED -> {
+                Disconnector.refuse(session, session.version(),
+                        MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID,
+                        "the device is already connected and its application does not allow a takeover");
+                return;
+            }
+            default -> throw new IllegalStateException("unexpected takeover outcome");
         }
         if (keepAlive > 0) {
             // [MQTT-3.1.2-24]: one and a half times the keep-alive without a packet ends the connection.

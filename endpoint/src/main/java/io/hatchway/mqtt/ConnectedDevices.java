@@ -30,10 +30,23 @@ public final class ConnectedDevices {
 
     /** Registers an authenticated session; returns the session that lost (the older attempt), if any. */
     Optional<Session> register(Session session) {
+        return register(session, true);
+    }
+
+    /**
+     * Registers an authenticated session. With {@code replace}, the newer CONNECT wins and the other session is
+     * returned; without it, a registered session whose connection is still open stays and {@code session} itself
+     * is returned as the loser.
+     */
+    Optional<Session> register(Session session, boolean replace) {
         Session[] loser = new Session[1];
         sessions.compute(key(session), (key, registered) -> {
             if (registered == null || registered == session) {
                 return session;
+            }
+            if (!replace && registered.channel().isActive()) {
+                loser[0] = session;
+                return registered;
             }
             boolean newer = session.attempt() > registered.attempt();
             loser[0] = newer ? registered : session;

@@ -63,7 +63,8 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
                 return;
             }
         }
-        PublishReader.Result result = PublishReader.read(session, publish, services.mapper());
+        PublishReader.Result result = PublishReader.read(session, publish, services.mapper(),
+                services.registry().current());
         if (result instanceof PublishReader.Refused refused) {
             refuse(ctx, session, qos, packetId, refused.outcome(), refused.code(), refused.reason());
             return;

@@ -1,7 +1,8 @@
 package io.hatchway.mqtt;
 
 import io.cloudevents.CloudEvent;
-import io.hatchway.dialect.DrogueV1Dialect;
+import io.hatchway.dialect.TopicDialect;
+import io.hatchway.registry.RegistrySnapshot;
 import io.hatchway.dialect.PublishTarget;
 import io.hatchway.events.EventMapper;
 import io.hatchway.events.InvalidPayloadException;
@@ -17,7 +18,7 @@ import java.time.ZoneOffset;
 import java.util.Optional;
 
 /**
- * Reads what a PUBLISH means: the dialect gives channel and target device, the gateway rule decides whether the
+ * Reads what a PUBLISH means: the connection's dialect gives channel and target device, the gateway rule decides whether the
  * connected device may speak for it, the payload is checked against what the client declared, and the result is
  * the CloudEvent to send, or why the publish is refused. Event-loop only (it uses the session's gateway cache).
  */
@@ -37,11 +38,12 @@ final class PublishReader {
     private PublishReader() {
     }
 
-    static Result read(Session session, MqttPublishMessage publish, EventMapper mapper) {
-        Optional<PublishTarget> target = DrogueV1Dialect.parse(publish.variableHeader().topicName());
+    static Result read(Session session, MqttPublishMessage publish, EventMapper mapper, RegistrySnapshot snapshot) {
+        TopicDialect dialect = session.dialect(snapshot);
+        Optional<PublishTarget> target = dialect.parse(publish.variableHeader().topicName());
         if (target.isEmpty()) {
             return new Refused(PublishOutcome.INVALID_TOPIC, MqttReasonCodes.PubAck.TOPIC_NAME_INVALID.byteValue(),
-                    "topic must be <channel> or <channel>/<device>");
+                    dialect.expected());
         }
         String self = session.device().name();
         Optional<String> device = target.get().forSelf() ? Optional.of(self)

@@ -2,8 +2,10 @@ package io.hatchway.mqtt;
 
 import io.hatchway.auth.GatewayDecisions;
 import io.hatchway.commands.CommandSubscriptions;
+import io.hatchway.dialect.TopicDialect;
 import io.hatchway.registry.Application;
 import io.hatchway.registry.Device;
+import io.hatchway.registry.RegistrySnapshot;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.AttributeKey;
@@ -31,6 +33,8 @@ public final class Session {
     private volatile long lastSeenMillis = System.currentTimeMillis();
     private volatile Instant connectedSince;
     private Will will;
+    private long dialectGeneration = -1;
+    private TopicDialect dialect;
     private boolean announced;
     private Application application;
     private Device device;
@@ -175,6 +179,19 @@ public final class Session {
 
     public GatewayDecisions gateways() {
         return gateways;
+    }
+
+    /**
+     * How this connection's topics are read: the dialect of its device (or its application), as the registry says
+     * now; re-read when the registry changes. Event-loop only.
+     */
+    public TopicDialect dialect(RegistrySnapshot snapshot) {
+        if (snapshot.generation() != dialectGeneration) {
+            Device current = snapshot.device(application.name(), device.name()).orElse(device);
+            dialect = TopicDialect.of(snapshot.effectiveDialect(current));
+            dialectGeneration = snapshot.generation();
+        }
+        return dialect;
     }
 
     public CommandSubscriptions subscriptions() {

@@ -1,13 +1,14 @@
 package io.hatchway.mqtt;
 
 import io.cloudevents.CloudEvent;
-import io.hatchway.dialect.DrogueV1Dialect;
 import io.hatchway.dialect.PublishTarget;
 import io.hatchway.events.EventMapper;
 import io.hatchway.events.EventSink;
 import io.hatchway.events.InvalidPayloadException;
 import io.hatchway.metrics.EndpointMetrics;
 import io.hatchway.metrics.EndpointMetrics.ConnectOutcome;
+import io.hatchway.registry.Registry;
+import io.hatchway.registry.Takeover;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -34,15 +35,17 @@ public final class SessionLifecycle {
     }
 
     private final ConnectedDevices devices;
+    private final Registry registry;
     private final EventMapper mapper;
     private final EventSink sink;
     private final EndpointMetrics metrics;
     private final DevicePresence presence;
     private final ConcurrentMap<DeviceKey, ScheduledFuture<?>> delayedWills = new ConcurrentHashMap<>();
 
-    public SessionLifecycle(ConnectedDevices devices, EventMapper mapper, EventSink sink, EndpointMetrics metrics,
-                            DevicePresence presence) {
+    public SessionLifecycle(ConnectedDevices devices, Registry registry, EventMapper mapper, EventSink sink,
+                            EndpointMetrics metrics, DevicePresence presence) {
         this.devices = devices;
+        this.registry = registry;
         this.mapper = mapper;
         this.sink = sink;
         this.metrics = metrics;
@@ -53,16 +56,32 @@ public final class SessionLifecycle {
         return devices;
     }
 
+    /** How {@link #begin} ended. */
+    enum Begin {
+        /** Registered: answer CONNACK 0x00. */
+        ACCEPTED,
+        /** The application's takeover policy is {@code reject} and the device is connected: refuse the CONNECT. */
+        REJECTED,
+        /** A newer CONNECT of the same device won while this one was authenticated: the session was closed. */
+        SUPERSEDED
+    }
+
     /**
-     * Registers an authenticated session. Returns false if it must not continue: a newer CONNECT of the same
-     * device was accepted while this one was being authenticated (the session is then closed).
+     * Registers an authenticated session, applying its application's takeover policy: {@code replace} (the newer
+     * connection wins, the older gets DISCONNECT 0x8E) or {@code reject} (a second connection is refused while the
+     * first is open).
      */
-    boolean begin(Session session) {
-        Optional<Session> loser = devices.register(session);
+    Begin begin(Session session) {
+        boolean replace = session.application().mqtt().takeover() == Takeover.REPLACE;
+        Optional<Session> loser = devices.register(session, replace);
         if (loser.isPresent() && loser.get() == session) {
+            if (!replace) {
+                metrics.connect(ConnectOutcome.REFUSED);
+                return Begin.REJECTED;
+            }
             metrics.connect(ConnectOutcome.TAKEN_OVER);
             Disconnector.close(session, "a newer connection of the same device exists");
-            return false;
+            return Begin.SUPERSEDED;
         }
         loser.ifPresent(previous -> {
             metrics.connect(ConnectOutcome.TAKEN_OVER);
@@ -76,7 +95,7 @@ public final class SessionLifecycle {
         session.announced(true);
         presence.connected(session);
         send(mapper.connection(session.application().name(), session.device().name(), true, now()), session);
-        return true;
+        return Begin.ACCEPTED;
     }
 
     /** Called once when the channel of {@code session} closed. */
@@ -113,7 +132,7 @@ public final class SessionLifecycle {
         String self = session.device().name();
         String device = self;
         String channel = will.topic();
-        Optional<PublishTarget> target = DrogueV1Dialect.parse(will.topic());
+        Optional<PublishTarget> target = session.dialect(registry.current()).parse(will.topic());
         if (target.isPresent()) {
             Optional<String> allowed = target.get().forSelf() ? Optional.of(self)
                     : session.gateways().authorize(target.get().device());

@@ -2,6 +2,9 @@ package io.hatchway.mqtt;
 
 import io.hatchway.commands.CommandFilter;
 import io.hatchway.commands.CommandSubscriptions;
+import io.hatchway.registry.Dialect;
+import io.hatchway.registry.Registry;
+import io.hatchway.registry.TopicFilters;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -19,14 +22,53 @@ import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import java.util.Optional;
 
 /**
- * Handles SUBSCRIBE: only command filters are served (see {@link CommandFilter}); commands are sent with QoS 0,
- * so that is the QoS granted. A filter for a device the connection may not act for is refused with 0x87 (MQTT
- * 3.1.1: 0x80), any other filter with 0x8F Topic filter invalid (MQTT 3.1.1: 0x80).
+ * Handles SUBSCRIBE: only command filters are served; commands are sent with QoS 0, so that is the QoS granted.
+ * With the Drogue command inbox (see {@link CommandFilter}) and with a dialect's own command topic alike, a filter
+ * for a device the connection may not act for is refused with 0x87 (MQTT 3.1.1: 0x80), a filter that can match no
+ * command with 0x8F Topic filter invalid (MQTT 3.1.1: 0x80).
  */
 @ChannelHandler.Sharable
 public final class SubscribeHandler extends SimpleChannelInboundHandler<MqttSubscribeMessage> {
 
     private static final int FAILURE = 0x80;
+
+    private final Registry registry;
+
+    public SubscribeHandler(Registry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * A command-inbox filter: the entry, empty if it names a device the connection may not act for, null if it is
+     * not a command filter.
+     */
+    private static Optional<CommandSubscriptions.Entry> inboxEntry(Session session, String filter) {
+        Optional<CommandFilter> parsed = CommandFilter.parse(filter);
+        if (parsed.isEmpty()) {
+            return null;
+        }
+        if (parsed.get() instanceof CommandFilter.ForDevice forDevice) {
+            return session.gateways().authorize(forDevice.device())
+                    .map(device -> new CommandSubscriptions.Entry(forDevice, device));
+        }
+        return Optional.of(new CommandSubscriptions.Entry(parsed.get(), null));
+    }
+
+    /**
+     * A filter for a dialect with its own command topic: accepted if it can match a rendered command topic; refused
+     * as not authorized if it pins a device the connection may not act for; null if it can match no command.
+     */
+    private static Optional<CommandSubscriptions.Entry> templateEntry(Session session, String filter,
+                                                                      Dialect.Template template) {
+        if (!TopicFilters.isValidFilter(filter) || !TopicFilters.couldMatch(filter, template.commands())) {
+            return null;
+        }
+        Optional<String> pinned = TopicFilters.deviceOf(filter, template.commands());
+        if (pinned.isPresent() && session.gateways().authorize(pinned.get()).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new CommandSubscriptions.Entry(new CommandFilter.Matching(filter), pinned.orElse(null)));
+    }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, MqttSubscribeMessage subscribe) {
@@ -37,22 +79,18 @@ public final class SubscribeHandler extends SimpleChannelInboundHandler<MqttSubs
         CommandSubscriptions subscriptions = session.subscriptions();
         int[] codes = new int[subscribe.payload().topicSubscriptions().size()];
         int i = 0;
+        Optional<Dialect.Template> template = session.dialect(registry.current()).commandTemplate();
         for (MqttTopicSubscription request : subscribe.payload().topicSubscriptions()) {
             String filter = request.topicFilter();
-            Optional<CommandFilter> parsed = CommandFilter.parse(filter);
+            Optional<CommandSubscriptions.Entry> entry = template.isPresent()
+                    ? templateEntry(session, filter, template.get()) : inboxEntry(session, filter);
             int code;
-            if (parsed.isEmpty()) {
+            if (entry == null) {
                 code = MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID.byteValue() & 0xFF;
-            } else if (parsed.get() instanceof CommandFilter.ForDevice forDevice) {
-                Optional<String> device = session.gateways().authorize(forDevice.device());
-                if (device.isPresent()) {
-                    subscriptions = subscriptions.with(filter, new CommandSubscriptions.Entry(forDevice, device.get()));
-                    code = MqttQoS.AT_MOST_ONCE.value();
-                } else {
-                    code = MqttReasonCodes.SubAck.NOT_AUTHORIZED.byteValue() & 0xFF;
-                }
+            } else if (entry.isEmpty()) {
+                code = MqttReasonCodes.SubAck.NOT_AUTHORIZED.byteValue() & 0xFF;
             } else {
-                subscriptions = subscriptions.with(filter, new CommandSubscriptions.Entry(parsed.get(), null));
+                subscriptions = subscriptions.with(filter, entry.get());
                 code = MqttQoS.AT_MOST_ONCE.value();
             }
             codes[i++] = session.isV5() || code < FAILURE ? code : FAILURE;

@@ -23,7 +23,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
     private final MqttServices services;
     private final LifecycleHandler lifecycle;
     private final ConnectHandler connect;
-    private final SubscribeHandler subscribe = new SubscribeHandler();
+    private final SubscribeHandler subscribe;
     private final UnsubscribeHandler unsubscribe = new UnsubscribeHandler();
     private final ControlHandler control = new ControlHandler();
     private final ExceptionHandler exceptions = new ExceptionHandler();
@@ -35,6 +35,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         this.transport = transport;
         this.lifecycle = new LifecycleHandler(services);
         this.connect = new ConnectHandler(services);
+        this.subscribe = new SubscribeHandler(services.registry());
     }
 
     @Override

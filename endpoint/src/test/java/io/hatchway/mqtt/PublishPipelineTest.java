@@ -39,6 +39,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -349,16 +350,16 @@ class PublishPipelineTest {
         MqttServices services = new MqttServices(new MqttSettings(262_144, Duration.ofSeconds(10), RECEIVE_MAXIMUM),
                 source, new io.hatchway.auth.ConnectAuthenticator(new PasswordAuthenticator(source, Runnable::run),
                         new io.hatchway.registry.CertificateAuthenticator(source, Runnable::run),
-                        new io.hatchway.registry.PskKeys(source, java.time.Clock.systemUTC())),
-                lifecycle(sink), new EventMapper("pipeline-test"), sink, new EndpointMetrics());
+                        new io.hatchway.registry.PskKeys(source, java.time.Clock.systemUTC()), Optional.empty()),
+                lifecycle(source, sink), new EventMapper("pipeline-test"), sink, new EndpointMetrics());
         Connection connection = new Connection(services);
         connections.add(connection);
         return connection;
     }
 
-    private static SessionLifecycle lifecycle(EventSink sink) {
+    private static SessionLifecycle lifecycle(Registry registry, EventSink sink) {
         ConnectedDevices devices = new ConnectedDevices();
-        return new SessionLifecycle(devices, new EventMapper("pipeline-test"), sink, new EndpointMetrics(),
+        return new SessionLifecycle(devices, registry, new EventMapper("pipeline-test"), sink, new EndpointMetrics(),
                 new DevicePresence(devices));
     }
 
