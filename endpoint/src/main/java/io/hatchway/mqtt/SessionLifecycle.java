@@ -106,7 +106,11 @@ public final class SessionLifecycle {
         }
         presence.disconnected(session);
         Will will = session.will();
-        if (will != null) {
+        boolean succeeded = devices.get(session.application().name(), session.device().name()).isPresent();
+        if (will != null && will.delaySeconds() > 0 && succeeded) {
+            // [MQTT-3.1.3-9]: a new connection of the device before the delay passed cancels the will.
+            LOG.debug("{} was taken over within its will delay: will cancelled", session);
+        } else if (will != null) {
             if (will.delaySeconds() > 0) {
                 DeviceKey key = key(session);
                 ScheduledFuture<?> timer = session.channel().eventLoop().schedule(() -> {

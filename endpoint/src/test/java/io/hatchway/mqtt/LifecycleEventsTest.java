@@ -153,6 +153,24 @@ class LifecycleEventsTest {
     }
 
     @Test
+    void takeoverWithinTheWillDelayCancelsTheWillWhileAnImmediateWillIsSent() throws Exception {
+        String delayed = UUID.randomUUID().toString();
+        Mqtt5BlockingClient first = Clients.v5(server);
+        first.connectWith().simpleAuth().username("lonely@my-app").password(bytes("lonely-pass")).applySimpleAuth()
+                .willPublish().topic("delayed-takeover").payload(bytes(delayed)).delayInterval(2).applyWillPublish()
+                .send();
+        Mqtt5BlockingClient second = Clients.v5(server);
+        String immediate = UUID.randomUUID().toString();
+        second.connectWith().simpleAuth().username("lonely@my-app").password(bytes("lonely-pass")).applySimpleAuth()
+                .willPublish().topic("immediate-takeover").payload(bytes(immediate)).applyWillPublish().send();
+        Clients.connectedV5(server, "lonely@my-app", "lonely-pass").disconnect();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.events().stream()
+                .anyMatch(e -> "immediate-takeover".equals(e.get("subject").asText())));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> server.events().stream()
+                .noneMatch(e -> "delayed-takeover".equals(e.get("subject").asText())));
+    }
+
+    @Test
     void delayedWillIsSentAfterItsDelay() throws Exception {
         Instant start = Instant.now();
         Mqtt5BlockingClient client = Clients.v5(server);
