@@ -206,6 +206,37 @@ class LifecycleEventsTest {
         assertEquals(404, unknown.statusCode());
     }
 
+    @Test
+    void connectedDeviceSilentLongerThanItsApplicationsOfflineThresholdIsNotOnline(@TempDir Path other)
+            throws Exception {
+        String registry = """
+                applications:
+                  - metadata: { name: quick }
+                    spec: { mqtt: { offlineThreshold: 1s } }
+                devices:
+                  - metadata: { name: quiet, application: quick }
+                    spec: { authentication: { credentials: [ { pass: shh } ] } }
+                """;
+        try (TestServer quick = TestServer.start(other, registry, Duration.ofSeconds(5), Optional.empty());
+             RawMqttClient raw = new RawMqttClient(quick.mqttPort())) {
+            raw.send(RawMqttClient.connect("MQTT", 4, "quiet", "quiet@quick", "shh", 0)); // keep-alive off
+            raw.readPacket();
+            URI uri = URI.create("http://127.0.0.1:" + quick.httpPort()
+                    + "/api/presence/v1alpha1/apps/quick/devices/quiet");
+            JsonNode first = JSON.readTree(HTTP.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertTrue(first.get("online").asBoolean());
+            JsonNode silent = await().atMost(Duration.ofSeconds(10)).until(() -> JSON.readTree(HTTP.send(
+                    HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body()),
+                    p -> !p.get("online").asBoolean());
+            assertTrue(silent.get("connected").asBoolean(), "still connected, only silent");
+            raw.send(new byte[] {(byte) 0xC0, 0x00});
+            raw.readPacket();
+            assertTrue(JSON.readTree(HTTP.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).get("online").asBoolean(), "online again after a ping");
+        }
+    }
+
     private static JsonNode presence(String device) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + server.httpPort() + "/api/presence/v1alpha1/apps/my-app/devices/" + device)).build(),
