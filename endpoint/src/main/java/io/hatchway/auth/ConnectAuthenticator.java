@@ -19,8 +19,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Decides how a CONNECT is authenticated, strongest evidence first: a completed TLS-PSK handshake (the PSK
- * identity names the device; on the PSK listener nothing else is accepted), a client certificate (validated against the applications' trust anchors; it names
- * the device), otherwise username and password. With PSK or a certificate, a username in the CONNECT must name
+ * identity names the device; on the PSK listener nothing else is accepted), a client certificate (validated
+ * against the applications' trust anchors; it names the device), otherwise username and password. With PSK or a certificate, a username in the CONNECT must name
  * the same device. Thread-safe; the futures complete off the event loop.
  */
 public final class ConnectAuthenticator {

@@ -18,9 +18,9 @@ import java.time.ZoneOffset;
 import java.util.Optional;
 
 /**
- * Reads what a PUBLISH means: the connection's dialect gives channel and target device, the gateway rule decides whether the
- * connected device may speak for it, the payload is checked against what the client declared, and the result is
- * the CloudEvent to send, or why the publish is refused. Event-loop only (it uses the session's gateway cache).
+ * Reads what a PUBLISH means: the connection's dialect gives channel and target device, the gateway rule decides
+ * whether the connected device may speak for it, the payload is checked against what the client declared, and the
+ * result is the CloudEvent to send, or why the publish is refused. Event-loop only (it uses the session's gateway cache).
  */
 final class PublishReader {
 

@@ -233,7 +233,8 @@ class LifecycleEventsTest {
             raw.send(new byte[] {(byte) 0xC0, 0x00});
             raw.readPacket();
             assertTrue(JSON.readTree(HTTP.send(HttpRequest.newBuilder(uri).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).get("online").asBoolean(), "online again after a ping");
+                    HttpResponse.BodyHandlers.ofString()).body()).get("online").asBoolean(),
+                    "online again after a ping");
         }
     }
 

@@ -290,7 +290,8 @@ class SecureAuthenticationTest {
         try (TestServer strict = TestServer.start(other, TestServer.REGISTRY, Duration.ofSeconds(5), Optional.empty(),
                 config -> config.withListeners(Optional.of(new HatchwayConfig.Tls(any, dir.resolve("server.pem"),
                         dir.resolve("server.key"), HatchwayConfig.ClientAuth.REQUIRE)), Optional.empty(),
-                        Optional.empty(), Optional.of(new HatchwayConfig.WebSocket(any, "/mqtt", java.util.List.of()))))) {
+                        Optional.empty(),
+                        Optional.of(new HatchwayConfig.WebSocket(any, "/mqtt", java.util.List.of()))))) {
             Mqtt5BlockingClient browserLike = MqttClient.builder().useMqttVersion5().serverHost("localhost")
                     .serverPort(strict.port("wss"))
                     .sslConfig().trustManagerFactory(serverCa.trustManagerFactory()).applySslConfig()
