@@ -15,6 +15,7 @@ import io.hatchway.mqtt.AccessRevocation;
 import io.hatchway.mqtt.ConnectedDevices;
 import io.hatchway.mqtt.DevicePresence;
 import io.hatchway.mqtt.SessionLifecycle;
+import io.hatchway.mqtt.WillReader;
 import io.hatchway.mqtt.MqttServices;
 import io.hatchway.mqtt.MqttSettings;
 import io.hatchway.registry.FileRegistry;
@@ -66,6 +67,7 @@ public final class Hatchway implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Map<String, Listener> listeners = new ConcurrentHashMap<>();
     private volatile ServerTls tls;
+    private volatile SessionLifecycle lifecycle;
     private volatile boolean started;
 
     private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing) {
@@ -105,11 +107,12 @@ public final class Hatchway implements AutoCloseable {
         DevicePresence presence = new DevicePresence(devices);
         EventMapper mapper = new EventMapper(config.instance());
         HatchwayConfig.Mqtt mqttConfig = config.mqtt();
+        lifecycle = new SessionLifecycle(devices, new WillReader(registry, mapper), mapper, sink, metrics, presence);
         MqttServices services = new MqttServices(
                 new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum()),
                 registry, new ConnectAuthenticator(new PasswordAuthenticator(registry, hashing),
                         new CertificateAuthenticator(registry, hashing), pskKeys, mqttConfig.defaultApplication()),
-                new SessionLifecycle(devices, registry, mapper, sink, metrics, presence), mapper, sink, metrics);
+                lifecycle, mapper, sink, metrics);
         CommandRouter commands = new CommandRouter(registry, devices, metrics);
         registry.onChange(new AccessRevocation(devices));
 
@@ -180,6 +183,9 @@ public final class Hatchway implements AutoCloseable {
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (lifecycle != null) {
+            lifecycle.sendPendingWills();
+        }
         try {
             sink.close();
         } catch (Exception e) {

@@ -60,16 +60,23 @@ public final class ConnectAuthenticator {
                 return certificates.authenticate(chain, username, clientId);
             }
         }
-        return passwords.authenticate(inDefaultApplication(username, clientId), password, clientId);
-    }
-
-    private String inDefaultApplication(String username, String clientId) {
         if (defaultApplication.isEmpty() || username == null || username.isEmpty() || username.indexOf('@') >= 0
                 || (clientId != null && clientId.indexOf('@') >= 0)) {
-            return username;
+            return passwords.authenticate(username, password, clientId);
         }
-        // The device part of device@app is percent-decoded: keep a literal '%' literal.
-        return username.replace("%", "%25") + "@" + defaultApplication.get();
+        // The fleet names no application: the same rules within the default one, the username naming the device
+        // first, then the client id naming it (with the username as a user credential).
+        String app = "@" + defaultApplication.get();
+        return passwords.authenticate(escape(username) + app, password, clientId).thenCompose(outcome ->
+                outcome instanceof AuthOutcome.Refused refused && refused.reason() == AuthOutcome.Reason.BAD_CREDENTIALS
+                        && clientId != null && !clientId.isEmpty()
+                        ? passwords.authenticate(username, password, escape(clientId) + app)
+                        : CompletableFuture.completedFuture(outcome));
+    }
+
+    /** The device part of {@code device@app} is percent-decoded: keep a literal '%' literal. */
+    private static String escape(String device) {
+        return device.replace("%", "%25");
     }
 
     private static List<X509Certificate> peerCertificates(SSLSession session) {

@@ -8,6 +8,7 @@ import io.hatchway.registry.Device;
 import io.hatchway.registry.Dialect;
 import io.hatchway.registry.Registry;
 import io.hatchway.registry.RegistrySnapshot;
+import io.hatchway.registry.TopicFilters;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -118,7 +119,7 @@ public final class CommandRouter {
         Optional<String> topic;
         boolean commandAsProperty = false;
         if (template.isPresent()) {
-            topic = rendered(template.get(), device, command).filter(t -> session.subscriptions().matches(t));
+            topic = templateTopic(session, template.get(), device, command, snapshot);
             commandAsProperty = !template.get().commandInTopic();
         } else {
             topic = session.subscriptions().topicFor(self.name(), device, command);
@@ -141,6 +142,28 @@ public final class CommandRouter {
         MqttPublishMessage publish = MqttMessageBuilders.publish().topicName(topic.get()).qos(MqttQoS.AT_MOST_ONCE)
                 .retained(false).payload(Unpooled.wrappedBuffer(payload)).properties(properties).build();
         writes.add(session.channel().writeAndFlush(publish));
+    }
+
+    /**
+     * The command topic one of the session's subscriptions matches: rendered with the device name, or with the
+     * alias a subscription pinned at the device level when that alias designates the device.
+     */
+    private static Optional<String> templateTopic(Session session, Dialect.Template template, String device,
+                                                  String command, RegistrySnapshot snapshot) {
+        String application = session.device().application();
+        for (CommandSubscriptions.Entry entry : session.subscriptions().byFilter().values()) {
+            if (!(entry.filter() instanceof CommandFilter.Matching matching)) {
+                continue;
+            }
+            String reference = entry.device() != null && snapshot.device(application, entry.device())
+                    .map(d -> d.name().equals(device)).orElse(false) ? entry.device() : device;
+            Optional<String> topic = rendered(template, reference, command)
+                    .filter(t -> TopicFilters.filterMatches(matching.filter(), t));
+            if (topic.isPresent()) {
+                return topic;
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> rendered(Dialect.Template template, String device, String command) {

@@ -1,7 +1,5 @@
 package io.hatchway.commands;
 
-import io.hatchway.registry.TopicFilters;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +17,9 @@ public record CommandSubscriptions(Map<String, Entry> byFilter) {
 
     /**
      * @param filter  what the filter means
-     * @param device  for {@link CommandFilter.ForDevice}: the registry name of the device; null otherwise
+     * @param device  for {@link CommandFilter.ForDevice}: the registry name of the device; for
+     *                {@link CommandFilter.Matching}: the device reference (name or alias) the filter pins, if any;
+     *                null otherwise
      */
     public record Entry(CommandFilter filter, String device) {
     }
@@ -42,16 +42,6 @@ public record CommandSubscriptions(Map<String, Entry> byFilter) {
 
     public boolean contains(String filter) {
         return byFilter.containsKey(filter);
-    }
-
-    /** Whether one of the {@link CommandFilter.Matching} filters matches {@code topic}. */
-    public boolean matches(String topic) {
-        for (Entry entry : byFilter.values()) {
-            if (entry.filter() instanceof CommandFilter.Matching m && TopicFilters.filterMatches(m.filter(), topic)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

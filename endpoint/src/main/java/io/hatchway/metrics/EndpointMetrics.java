@@ -31,6 +31,7 @@ public final class EndpointMetrics {
     private final Counter commandsDelivered;
     private final Counter commandsUndelivered;
     private final Timer sinkLatency;
+    private final Counter lifecycleEventsLost;
 
     public EndpointMetrics() {
         Gauge.builder("hatchway.connections.open", connectionsOpen, AtomicInteger::get)
@@ -50,6 +51,9 @@ public final class EndpointMetrics {
                 .tag("outcome", "delivered").register(registry);
         commandsUndelivered = Counter.builder("hatchway.commands").description("commands by outcome")
                 .tag("outcome", "undelivered").register(registry);
+        lifecycleEventsLost = Counter.builder("hatchway.lifecycle.events.lost")
+                .description("connection events and wills the sink did not accept, even after retries")
+                .register(registry);
         sinkLatency = Timer.builder("hatchway.sink.send").description("time until the sink accepted an event")
                 .publishPercentiles(0.5, 0.99).register(registry);
     }
@@ -76,6 +80,10 @@ public final class EndpointMetrics {
 
     public void command(boolean delivered) {
         (delivered ? commandsDelivered : commandsUndelivered).increment();
+    }
+
+    public void lifecycleEventLost() {
+        lifecycleEventsLost.increment();
     }
 
     public void sinkSend(long nanos) {

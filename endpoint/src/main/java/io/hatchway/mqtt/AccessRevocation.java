@@ -26,6 +26,8 @@ public final class AccessRevocation implements Consumer<RegistrySnapshot> {
             boolean allowed = snapshot.application(device.application()).filter(a -> !a.disabled()).isPresent()
                     && snapshot.device(device.application(), device.name()).filter(d -> !d.disabled()).isPresent();
             if (!allowed) {
+                // a revoked device's will is not its to send any more
+                session.channel().eventLoop().execute(() -> session.will(null));
                 Disconnector.disconnect(session, MqttReasonCodes.Disconnect.NOT_AUTHORIZED,
                         "the device or its application was removed or disabled");
             }

@@ -100,6 +100,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         session.established(accepted.application(), accepted.device(), new GatewayDecisions(services.registry(),
                 accepted.application().name(), accepted.device().name()));
         session.will(will);
+        session.keepAlive(keepAlive);
         switch (services.lifecycle().begin(session)) {
             case ACCEPTED -> session.state(SessionState.CONNECTED);
             case SUPERSEDED -> {

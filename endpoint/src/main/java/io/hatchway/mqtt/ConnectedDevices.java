@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The connection of every connected device: at most one per device. Thread-safe.
@@ -30,21 +31,21 @@ public final class ConnectedDevices {
 
     /** Registers an authenticated session; returns the session that lost (the older attempt), if any. */
     Optional<Session> register(Session session) {
-        return register(session, true);
+        return register(session, true, registered -> true);
     }
 
     /**
      * Registers an authenticated session. With {@code replace}, the newer CONNECT wins and the other session is
-     * returned; without it, a registered session whose connection is still open stays and {@code session} itself
-     * is returned as the loser.
+     * returned; without it, a registered session that is still {@code alive} stays and {@code session} itself is
+     * returned as the loser.
      */
-    Optional<Session> register(Session session, boolean replace) {
+    Optional<Session> register(Session session, boolean replace, Predicate<Session> alive) {
         Session[] loser = new Session[1];
         sessions.compute(key(session), (key, registered) -> {
             if (registered == null || registered == session) {
                 return session;
             }
-            if (!replace && registered.channel().isActive()) {
+            if (!replace && alive.test(registered)) {
                 loser[0] = session;
                 return registered;
             }

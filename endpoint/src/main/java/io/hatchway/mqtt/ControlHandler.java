@@ -13,8 +13,8 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 
 /**
  * The small packets of an established connection: PINGREQ is answered with PINGRESP, PUBREL completes a QoS 2
- * exchange with PUBCOMP (MQTT 5: 0x92 when the packet id is unknown), DISCONNECT closes (and discards the will,
- * unless MQTT 5 reason 0x04 asks for it). Acknowledgements of the
+ * exchange with PUBCOMP (MQTT 5: 0x92 when the packet id is unknown), DISCONNECT closes (and discards the will
+ * if it is a normal disconnection). Acknowledgements of the
  * QoS 0 commands the endpoint sends cannot occur and are ignored.
  */
 @ChannelHandler.Sharable
@@ -46,11 +46,12 @@ public final class ControlHandler extends SimpleChannelInboundHandler<MqttMessag
                 ctx.writeAndFlush(Acknowledgements.pubComp(packetId, code));
             }
             case DISCONNECT -> {
-                // A normal DISCONNECT discards the will; MQTT 5 reason 0x04 asks for it to be sent.
+                // Only a normal DISCONNECT (MQTT 5: reason 0x00) discards the will [MQTT-3.14.4-3]; 0x04 and the
+                // error reasons keep it.
                 Object header = msg.variableHeader();
-                boolean withWill = header instanceof MqttReasonCodeAndPropertiesVariableHeader reason
-                        && reason.reasonCode() == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue();
-                if (!withWill) {
+                boolean normal = !(header instanceof MqttReasonCodeAndPropertiesVariableHeader reason)
+                        || reason.reasonCode() == MqttReasonCodes.Disconnect.NORMAL_DISCONNECT.byteValue();
+                if (normal) {
                     session.will(null);
                 }
                 session.state(SessionState.CLOSING);

@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.AttributeKey;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,7 +25,7 @@ public final class Session {
     private static final AttributeKey<Session> KEY = AttributeKey.valueOf(Session.class, "session");
 
     private final Channel channel;
-    private SessionState state = SessionState.AWAITING_CONNECT;
+    private volatile SessionState state = SessionState.AWAITING_CONNECT;
     private MqttVersion version = MqttVersion.MQTT_3_1_1;
     private int requestedLevel = -1;
     private long attempt;
@@ -36,6 +37,7 @@ public final class Session {
     private long dialectGeneration = -1;
     private TopicDialect dialect;
     private boolean announced;
+    private volatile int keepAliveSeconds;
     private Application application;
     private Device device;
     private GatewayDecisions gateways;
@@ -105,6 +107,22 @@ public final class Session {
     /** Notes that the client sent a packet. Event-loop only (readers may be on any thread). */
     void seen() {
         lastSeenMillis = System.currentTimeMillis();
+    }
+
+    void keepAlive(int seconds) {
+        this.keepAliveSeconds = seconds;
+    }
+
+    /**
+     * Whether the connection is alive: open, established, and heard of within 1.5 times its keep-alive (with
+     * keep-alive off, within {@code threshold}). Readable from any thread.
+     */
+    boolean alive(Duration threshold) {
+        if (!channel.isActive() || state != SessionState.CONNECTED) {
+            return false;
+        }
+        long limit = keepAliveSeconds > 0 ? keepAliveSeconds * 1500L : threshold.toMillis();
+        return System.currentTimeMillis() - lastSeenMillis <= limit;
     }
 
     /** When the client last sent a packet; readable from any thread. */

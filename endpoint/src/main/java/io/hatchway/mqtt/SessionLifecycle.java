@@ -1,51 +1,68 @@
 package io.hatchway.mqtt;
 
 import io.cloudevents.CloudEvent;
-import io.hatchway.dialect.PublishTarget;
 import io.hatchway.events.EventMapper;
 import io.hatchway.events.EventSink;
-import io.hatchway.events.InvalidPayloadException;
+import io.hatchway.events.SinkFullException;
 import io.hatchway.metrics.EndpointMetrics;
 import io.hatchway.metrics.EndpointMetrics.ConnectOutcome;
-import io.hatchway.registry.Registry;
 import io.hatchway.registry.Takeover;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
-import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.EventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The beginning and end of an established connection, in one place: registering the device (taking over an older
- * connection), the Drogue connection events ({@code io.drogue.connection.v1}, {@code {"connected": true|false}}),
- * the will (published on an ungraceful end, after the MQTT 5 Will Delay Interval, cancelled if the device
- * reconnects in time) and presence. Thread-safe; {@link #begin} and {@link #end} run on the session's event loop.
+ * The beginning and end of an established connection, in one place: registering the device (applying the
+ * application's takeover policy), the Drogue connection events ({@code io.drogue.connection.v1},
+ * {@code {"connected": true|false}}), the will and presence.
+ *
+ * <p>A device is "superseded" when a newer CONNECT of it has begun (a takeover, or a reconnect before the old
+ * connection's close was processed). The end of a superseded connection emits no {@code connected:false} (the
+ * device never went offline) and drops a delayed will [MQTT-3.1.3-9]. Wills are read at the end with the
+ * connection's dialect and sent at once or, with an MQTT 5 Will Delay Interval (capped at {@link #MAX_WILL_DELAY}),
+ * later unless the device has begun a newer connection by then; pending wills are sent at shutdown. Lifecycle
+ * events refused by a full sink are retried for a while, then counted as lost. Thread-safe; {@link #begin} and
+ * {@link #end} run on the session's event loop.
  */
 public final class SessionLifecycle {
 
+    /** The longest will delay honoured. */
+    static final Duration MAX_WILL_DELAY = Duration.ofHours(1);
+
     private static final Logger LOG = LoggerFactory.getLogger(SessionLifecycle.class);
+    private static final long FIRST_RETRY_MILLIS = 100;
+    private static final long LAST_RETRY_MILLIS = 5_000;
 
     private record DeviceKey(String application, String device) {
     }
 
+    /** A will waiting for its delay: only what the event needs, not the closed session. */
+    private record PendingWill(long attempt, WillReader.WillEvent event, EventExecutor executor) {
+    }
+
     private final ConnectedDevices devices;
-    private final Registry registry;
+    private final WillReader wills;
     private final EventMapper mapper;
     private final EventSink sink;
     private final EndpointMetrics metrics;
     private final DevicePresence presence;
-    private final ConcurrentMap<DeviceKey, ScheduledFuture<?>> delayedWills = new ConcurrentHashMap<>();
+    private final ConcurrentMap<DeviceKey, Long> lastBegun = new ConcurrentHashMap<>();
+    private final ConcurrentMap<DeviceKey, PendingWill> pendingWills = new ConcurrentHashMap<>();
 
-    public SessionLifecycle(ConnectedDevices devices, Registry registry, EventMapper mapper, EventSink sink,
+    public SessionLifecycle(ConnectedDevices devices, WillReader wills, EventMapper mapper, EventSink sink,
                             EndpointMetrics metrics, DevicePresence presence) {
         this.devices = devices;
-        this.registry = registry;
+        this.wills = wills;
         this.mapper = mapper;
         this.sink = sink;
         this.metrics = metrics;
@@ -69,11 +86,12 @@ public final class SessionLifecycle {
     /**
      * Registers an authenticated session, applying its application's takeover policy: {@code replace} (the newer
      * connection wins, the older gets DISCONNECT 0x8E) or {@code reject} (a second connection is refused while the
-     * first is open).
+     * first is alive: open and heard of within its keep-alive, or the application's offline threshold).
      */
     Begin begin(Session session) {
         boolean replace = session.application().mqtt().takeover() == Takeover.REPLACE;
-        Optional<Session> loser = devices.register(session, replace);
+        Duration threshold = session.application().mqtt().offlineThreshold();
+        Optional<Session> loser = devices.register(session, replace, registered -> registered.alive(threshold));
         if (loser.isPresent() && loser.get() == session) {
             if (!replace) {
                 metrics.connect(ConnectOutcome.REFUSED);
@@ -88,78 +106,98 @@ public final class SessionLifecycle {
             Disconnector.disconnect(previous, MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER,
                     "another connection of the same device took over");
         });
-        ScheduledFuture<?> pendingWill = delayedWills.remove(key(session));
-        if (pendingWill != null && pendingWill.cancel(false)) {
+        DeviceKey key = key(session);
+        lastBegun.merge(key, session.attempt(), Math::max);
+        PendingWill pending = pendingWills.remove(key);
+        if (pending != null) {
             LOG.debug("{} reconnected within its will delay: will cancelled", session);
         }
         session.announced(true);
         presence.connected(session);
-        send(mapper.connection(session.application().name(), session.device().name(), true, now()), session);
+        send(mapper.connection(session.application().name(), session.device().name(), true, now()),
+                session.channel().eventLoop());
         return Begin.ACCEPTED;
     }
 
     /** Called once when the channel of {@code session} closed. */
     void end(Session session) {
+        if (session.announced()) {
+            presence.disconnected(session);
+        }
         devices.unregister(session);
         if (!session.announced()) {
             return;
         }
-        presence.disconnected(session);
+        DeviceKey key = key(session);
+        boolean superseded = superseded(key, session.attempt());
         Will will = session.will();
-        boolean succeeded = devices.get(session.application().name(), session.device().name()).isPresent();
-        if (will != null && will.delaySeconds() > 0 && succeeded) {
-            // [MQTT-3.1.3-9]: a new connection of the device before the delay passed cancels the will.
-            LOG.debug("{} was taken over within its will delay: will cancelled", session);
-        } else if (will != null) {
-            if (will.delaySeconds() > 0) {
-                DeviceKey key = key(session);
-                ScheduledFuture<?> timer = session.channel().eventLoop().schedule(() -> {
-                    delayedWills.remove(key);
-                    send(willEvent(session, will), session);
-                }, will.delaySeconds(), TimeUnit.SECONDS);
-                ScheduledFuture<?> replaced = delayedWills.put(key, timer);
-                if (replaced != null) {
-                    replaced.cancel(false);
-                }
+        if (will != null) {
+            Optional<WillReader.WillEvent> event = wills.read(session, will);
+            long delay = Math.min(will.delaySeconds(), MAX_WILL_DELAY.toSeconds());
+            if (event.isEmpty()) {
+                LOG.debug("will of {} names a device it may not act for: dropped", session);
+            } else if (delay == 0) {
+                send(event.get().build(), session.channel().eventLoop());
+            } else if (superseded) {
+                // [MQTT-3.1.3-9]: a new connection of the device before the delay passed cancels the will.
+                LOG.debug("{} was superseded within its will delay: will cancelled", session);
             } else {
-                send(willEvent(session, will), session);
+                scheduleWill(key, new PendingWill(session.attempt(), event.get(), session.channel().eventLoop()),
+                        delay);
             }
         }
-        send(mapper.connection(session.application().name(), session.device().name(), false, now()), session);
-    }
-
-    /**
-     * The will as an event, read like a publish of the connection: with the dialect, and for another device only
-     * if the gateway rule allows it; a topic the dialect cannot read becomes the channel as it is.
-     */
-    private CloudEvent willEvent(Session session, Will will) {
-        String self = session.device().name();
-        String device = self;
-        String channel = will.topic();
-        Optional<PublishTarget> target = session.dialect(registry.current()).parse(will.topic());
-        if (target.isPresent()) {
-            Optional<String> allowed = target.get().forSelf() ? Optional.of(self)
-                    : session.gateways().authorize(target.get().device());
-            if (allowed.isPresent()) {
-                device = allowed.get();
-                channel = target.get().channel();
-            }
-        }
-        String app = session.application().name();
-        try {
-            return mapper.map(app, device, self, channel, will.payload(), will.contentType(), now());
-        } catch (InvalidPayloadException e) {
-            // A will is never lost: a payload not matching its declared JSON type goes out as plain bytes.
-            return mapper.map(app, device, self, channel, will.payload(), null, now());
+        if (!superseded) {
+            send(mapper.connection(session.application().name(), session.device().name(), false, now()),
+                    session.channel().eventLoop());
         }
     }
 
-    private void send(CloudEvent event, Session session) {
+    /** Sends the wills still waiting for their delay: the endpoint is shutting down. */
+    public void sendPendingWills() {
+        pendingWills.forEach((key, pending) -> {
+            if (pendingWills.remove(key, pending)) {
+                sink.send(pending.event().build());
+            }
+        });
+    }
+
+    private void scheduleWill(DeviceKey key, PendingWill pending, long delaySeconds) {
+        pendingWills.put(key, pending);
+        if (superseded(key, pending.attempt())) {
+            // a newer connection began while this one ended
+            pendingWills.remove(key, pending);
+            return;
+        }
+        pending.executor().schedule(() -> {
+            if (pendingWills.remove(key, pending) && !superseded(key, pending.attempt())) {
+                send(pending.event().build(), pending.executor());
+            }
+        }, delaySeconds, TimeUnit.SECONDS);
+    }
+
+    private boolean superseded(DeviceKey key, long attempt) {
+        Long begun = lastBegun.get(key);
+        return begun != null && begun > attempt;
+    }
+
+    /** Sends a lifecycle event; a full sink is retried with backoff (events cannot be refused to anyone). */
+    private void send(CloudEvent event, EventExecutor executor) {
+        send(event, executor, FIRST_RETRY_MILLIS);
+    }
+
+    private void send(CloudEvent event, EventExecutor executor, long retryMillis) {
         sink.send(event).whenComplete((ok, error) -> {
-            if (error != null) {
-                LOG.warn("event {} of {} was not accepted by the sink: {}", event.getType(), session,
-                        error.toString());
+            if (error == null) {
+                return;
             }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof SinkFullException && retryMillis <= LAST_RETRY_MILLIS) {
+                executor.schedule(() -> send(event, executor, retryMillis * 2), retryMillis, TimeUnit.MILLISECONDS);
+                return;
+            }
+            metrics.lifecycleEventLost();
+            LOG.warn("{} event {} was not accepted by the sink: {}", event.getType(), event.getId(), cause.toString());
         });
     }
 

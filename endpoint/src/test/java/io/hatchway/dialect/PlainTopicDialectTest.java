@@ -61,7 +61,9 @@ class PlainTopicDialectTest {
                 spec: { gatewaySelector: { matchNames: [ gw ] } }
               - metadata: { name: loner, application: prefixed }
               - metadata: { name: templated, application: mixed }
-                spec: { authentication: { credentials: [ { pass: templated-pass } ] } }
+                spec:
+                  authentication: { credentials: [ { pass: templated-pass } ] }
+                  alias: [ "SN-77" ]
               - metadata: { name: legacy, application: mixed }
                 spec:
                   authentication: { credentials: [ { pass: legacy-pass } ] }
@@ -188,6 +190,19 @@ class PlainTopicDialectTest {
             assertEquals("fleet/templated/cmd/ping", receive(templatedCommands).getTopic().toString());
         } finally {
             legacy.disconnect();
+            templated.disconnect();
+        }
+    }
+
+    @Test
+    void templateSubscriptionNamingTheDeviceByAliasGetsCommandsOnTheAliasTopic() throws Exception {
+        Mqtt5BlockingClient templated = Clients.connectedV5(server, "templated@mixed", "templated-pass");
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = templated.publishes(MqttGlobalPublishFilter.ALL)) {
+            templated.subscribeWith().topicFilter("fleet/SN-77/cmd/+").send();
+            assertEquals(202, postCommand(server, "mixed", "templated", "blink", "on").statusCode());
+            Mqtt5Publish command = publishes.receive(WAIT.toSeconds(), TimeUnit.SECONDS).orElseThrow();
+            assertEquals("fleet/SN-77/cmd/blink", command.getTopic().toString());
+        } finally {
             templated.disconnect();
         }
     }

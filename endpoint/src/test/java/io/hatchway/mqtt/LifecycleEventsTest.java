@@ -238,6 +238,31 @@ class LifecycleEventsTest {
         }
     }
 
+    @Test
+    void mqtt5DisconnectWithAnErrorReasonStillSendsTheWill() throws Exception {
+        String marker = UUID.randomUUID().toString();
+        Mqtt5BlockingClient client = Clients.v5(server);
+        client.connectWith().simpleAuth().username("lonely@my-app").password(bytes("lonely-pass")).applySimpleAuth()
+                .willPublish().topic("error-exit").payload(bytes(marker)).applyWillPublish().send();
+        client.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.UNSPECIFIED_ERROR).send();
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.events().stream()
+                .anyMatch(e -> "error-exit".equals(e.get("subject").asText())));
+    }
+
+    @Test
+    void takeoverEmitsNoDisconnectedEventForADeviceThatNeverWentOffline() throws Exception {
+        int before = eventsOf("device1", "io.drogue.connection.v1").size();
+        Mqtt5BlockingClient first = Clients.connectedV5(server, "serial-1234@my-app", "hey-rodney");
+        Mqtt5BlockingClient second = Clients.connectedV5(server, "device1@my-app", "hey-rodney");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !first.getState().isConnected());
+        second.disconnect();
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(10))
+                .until(() -> eventsOf("device1", "io.drogue.connection.v1").size() - before == 3);
+        List<Boolean> states = eventsOf("device1", "io.drogue.connection.v1").stream().skip(before)
+                .map(e -> e.get("data").get("connected").asBoolean()).collect(Collectors.toList());
+        assertEquals(List.of(true, true, false), states, "connected twice, disconnected once: never offline between");
+    }
+
     private static JsonNode presence(String device) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                 + server.httpPort() + "/api/presence/v1alpha1/apps/my-app/devices/" + device)).build(),

@@ -359,7 +359,8 @@ class PublishPipelineTest {
 
     private static SessionLifecycle lifecycle(Registry registry, EventSink sink) {
         ConnectedDevices devices = new ConnectedDevices();
-        return new SessionLifecycle(devices, registry, new EventMapper("pipeline-test"), sink, new EndpointMetrics(),
+        EventMapper mapper = new EventMapper("pipeline-test");
+        return new SessionLifecycle(devices, new WillReader(registry, mapper), mapper, sink, new EndpointMetrics(),
                 new DevicePresence(devices));
     }
 
