@@ -1,10 +1,14 @@
 package io.hatchway;
 
+import io.hatchway.commands.CommandBus;
 import io.hatchway.commands.CommandRouter;
+import io.hatchway.commands.KafkaCommandBus;
 import io.hatchway.config.HatchwayConfig;
 import io.hatchway.events.EventMapper;
 import io.hatchway.events.EventSink;
 import io.hatchway.events.FileSink;
+import io.hatchway.events.HttpSink;
+import io.hatchway.events.KafkaSink;
 import io.hatchway.events.StdoutSink;
 import io.hatchway.http.CommandApi;
 import io.hatchway.http.HttpApiHandler;
@@ -52,7 +56,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running Hatchway instance. {@link #start} wires everything by hand, in dependency order: registry, sink,
- * metrics, authentication, connections and commands, then the MQTT and HTTP listeners. {@link #close} stops
+ * metrics, authentication, connections and commands (local, or across instances through Kafka), then the MQTT
+ * and HTTP listeners. {@link #close} stops
  * accepting, closes connections, then drains the sink so nothing accepted is lost.
  */
 public final class Hatchway implements AutoCloseable {
@@ -68,6 +73,7 @@ public final class Hatchway implements AutoCloseable {
     private final Map<String, Listener> listeners = new ConcurrentHashMap<>();
     private volatile ServerTls tls;
     private volatile SessionLifecycle lifecycle;
+    private volatile CommandBus commands;
     private volatile boolean started;
 
     private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing) {
@@ -84,6 +90,8 @@ public final class Hatchway implements AutoCloseable {
         EventSink sink = switch (config.events().sink()) {
             case FILE -> new FileSink(config.events().path(), config.events().capacity());
             case STDOUT -> new StdoutSink(System.out, config.events().capacity());
+            case KAFKA -> new KafkaSink(config.events().kafka());
+            case HTTP -> new HttpSink(config.events().http());
         };
         // bcrypt checks: bounded, so a flood of CONNECTs gets "server unavailable" instead of an endless queue.
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -109,11 +117,16 @@ public final class Hatchway implements AutoCloseable {
         HatchwayConfig.Mqtt mqttConfig = config.mqtt();
         lifecycle = new SessionLifecycle(devices, new WillReader(registry, mapper), mapper, sink, metrics, presence);
         MqttServices services = new MqttServices(
-                new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum()),
+                new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum(),
+                        mqttConfig.blockedTimeout()),
                 registry, new ConnectAuthenticator(new PasswordAuthenticator(registry, hashing),
                         new CertificateAuthenticator(registry, hashing), pskKeys, mqttConfig.defaultApplication()),
                 lifecycle, mapper, sink, metrics);
-        CommandRouter commands = new CommandRouter(registry, devices, metrics);
+        CommandRouter router = new CommandRouter(registry, devices, metrics);
+        HatchwayConfig.Events events = config.events();
+        commands = events.commandsTopic() == null ? router : new KafkaCommandBus(registry, router,
+                events.kafka().bootstrapServers(), events.commandsTopic(), config.instance(),
+                events.kafka().properties());
         registry.onChange(new AccessRevocation(devices));
 
         Duration handshake = mqttConfig.connectTimeout();
@@ -155,7 +168,8 @@ public final class Hatchway implements AutoCloseable {
 
     /** Ready: every configured listener bound and the registry loaded. */
     public boolean ready() {
-        return started && listeners.values().stream().allMatch(Listener::isBound) && registry.current() != null;
+        return started && listeners.values().stream().allMatch(Listener::isBound) && registry.current() != null
+                && commands.ready();
     }
 
     /** The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss or http. */
@@ -185,6 +199,13 @@ public final class Hatchway implements AutoCloseable {
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (lifecycle != null) {
             lifecycle.sendPendingWills();
+        }
+        if (commands instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.error("closing the command bus failed", e);
+            }
         }
         try {
             sink.close();

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * dialect's command template (with the command name as the MQTT 5 user property {@code command} when the template
  * has no {@code {command}} level). Commands go out with QoS 0. Thread-safe; may be called from any thread.
  */
-public final class CommandRouter {
+public final class CommandRouter implements CommandBus {
 
     /** The MQTT 5 user property carrying the command name when the dialect's command topic has no place for it. */
     static final String COMMAND_PROPERTY = "command";
@@ -51,6 +51,7 @@ public final class CommandRouter {
      *
      * @param contentType carried as the MQTT 5 Content Type; may be null
      */
+    @Override
     public CompletableFuture<Delivery> send(String application, String deviceRef, String command, byte[] payload,
                                             String contentType) {
         RegistrySnapshot snapshot = registry.current();

@@ -9,7 +9,11 @@ package io.hatchway.commands;
 public record Delivery(Outcome outcome, int recipients) {
 
     public enum Outcome {
-        DELIVERED, UNKNOWN_APPLICATION, UNKNOWN_DEVICE, NOT_SUBSCRIBED
+        /** Written to {@code recipients} connections of this instance. */
+        DELIVERED,
+        /** Accepted by Kafka, for every instance to deliver to its connections. */
+        PUBLISHED,
+        UNKNOWN_APPLICATION, UNKNOWN_DEVICE, NOT_SUBSCRIBED
     }
 
     public static Delivery of(Outcome outcome) {

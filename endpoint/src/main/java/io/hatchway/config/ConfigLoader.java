@@ -10,13 +10,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import io.hatchway.events.HttpSinkSettings;
+import io.hatchway.events.KafkaSink;
+import io.hatchway.events.KafkaSinkSettings;
+
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -42,7 +49,8 @@ public final class ConfigLoader {
 
     // The file as written; validated and converted by load().
     private record RawConfig(RawMqtt mqtt, RawHttp http, RawRegistry registry, RawEvents events, String instance,
-                             RawTls mqtts, RawPsk mqttsPsk, RawWebSocket ws, RawWebSocket wss) {
+                             RawTls mqtts, RawPsk mqttsPsk, RawWebSocket ws, RawWebSocket wss,
+                             RawCommands commands) {
     }
 
     private record RawTls(String bind, String cert, String key, String clientAuth) {
@@ -55,7 +63,7 @@ public final class ConfigLoader {
     }
 
     private record RawMqtt(String bind, Integer maxPacketSize, String connectTimeout, Integer receiveMaximum,
-                           String defaultApplication) {
+                           String defaultApplication, String blockedTimeout) {
     }
 
     private record RawHttp(String bind, String token) {
@@ -64,7 +72,21 @@ public final class ConfigLoader {
     private record RawRegistry(String file) {
     }
 
-    private record RawEvents(String sink, String path, Integer capacity) {
+    private record RawEvents(String sink, String path, Integer capacity, RawKafka kafka, RawHttpSink http) {
+    }
+
+    private record RawKafka(String bootstrapServers, String topic, String mode, Map<String, String> properties,
+                            Long bufferBytes) {
+    }
+
+    private record RawHttpSink(String url, Map<String, String> headers, String timeout, String retryFor,
+                               Integer maxConcurrency) {
+    }
+
+    private record RawCommands(RawCommandsKafka kafka) {
+    }
+
+    private record RawCommandsKafka(String topic) {
     }
 
     public static HatchwayConfig load(Path file) throws ConfigException {
@@ -150,9 +172,9 @@ public final class ConfigLoader {
     private record Converter(String file, Path baseDir) {
 
         HatchwayConfig convert(RawConfig raw) throws ConfigException {
-            RawMqtt mqtt = raw.mqtt() == null ? new RawMqtt(null, null, null, null, null) : raw.mqtt();
+            RawMqtt mqtt = raw.mqtt() == null ? new RawMqtt(null, null, null, null, null, null) : raw.mqtt();
             RawHttp http = raw.http() == null ? new RawHttp(null, null) : raw.http();
-            RawEvents events = raw.events() == null ? new RawEvents(null, null, null) : raw.events();
+            RawEvents events = raw.events() == null ? new RawEvents(null, null, null, null, null) : raw.events();
             if (raw.registry() == null || raw.registry().file() == null || raw.registry().file().isBlank()) {
                 throw error("registry.file", "missing, expected the path of the registry YAML file");
             }
@@ -166,6 +188,10 @@ public final class ConfigLoader {
             }
             int receiveMaximum = range("mqtt.receiveMaximum", mqtt.receiveMaximum(), DEFAULT_RECEIVE_MAXIMUM,
                     1, 65_535);
+            Duration blockedTimeout = parse("mqtt.blockedTimeout", mqtt.blockedTimeout(), "60s", Durations::parse);
+            if (blockedTimeout.isZero()) {
+                throw error("mqtt.blockedTimeout", "must be greater than 0");
+            }
             Optional<String> defaultApplication = Optional.ofNullable(mqtt.defaultApplication());
             if (defaultApplication.isPresent() && (defaultApplication.get().isBlank()
                     || defaultApplication.get().contains("@"))) {
@@ -190,6 +216,26 @@ public final class ConfigLoader {
                 throw error("events.path", "only used with events.sink: file");
             }
             int capacity = range("events.capacity", events.capacity(), DEFAULT_SINK_CAPACITY, 1, 10_000_000);
+            KafkaSinkSettings kafka = null;
+            HttpSinkSettings httpSink = null;
+            String commandsTopic = null;
+            if (sink == HatchwayConfig.Sink.KAFKA) {
+                kafka = kafka(events.kafka());
+                commandsTopic = raw.commands() == null || raw.commands().kafka() == null
+                        || raw.commands().kafka().topic() == null ? "iot-commands" : raw.commands().kafka().topic();
+                if (commandsTopic.isBlank() || !commandsTopic.matches("[a-zA-Z0-9._-]{1,249}")) {
+                    throw error("commands.kafka.topic", "'" + commandsTopic + "' is not a Kafka topic name");
+                }
+            } else if (events.kafka() != null) {
+                throw error("events.kafka", "only used with events.sink: kafka");
+            } else if (raw.commands() != null) {
+                throw error("commands", "commands go through Kafka only with events.sink: kafka");
+            }
+            if (sink == HatchwayConfig.Sink.HTTP) {
+                httpSink = httpSink(events.http(), capacity);
+            } else if (events.http() != null) {
+                throw error("events.http", "only used with events.sink: http");
+            }
 
             String instance = raw.instance() == null ? "hatchway-1" : raw.instance();
             if (instance.isBlank()) {
@@ -206,10 +252,10 @@ public final class ConfigLoader {
             }
             return new HatchwayConfig(
                     new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum,
-                            defaultApplication),
+                            defaultApplication, blockedTimeout),
                     new HatchwayConfig.Http(httpBind, token),
                     baseDir.resolve(raw.registry().file()).normalize(),
-                    new HatchwayConfig.Events(sink, path, capacity),
+                    new HatchwayConfig.Events(sink, path, capacity, kafka, httpSink, commandsTopic),
                     instance, mqtts, psk, ws, wss);
         }
 
@@ -231,6 +277,53 @@ public final class ConfigLoader {
                 throw error(key, "cannot read '" + path + "'");
             }
             return path;
+        }
+
+        private KafkaSinkSettings kafka(RawKafka raw) throws ConfigException {
+            if (raw == null || raw.bootstrapServers() == null || raw.bootstrapServers().isBlank()) {
+                throw error("events.kafka.bootstrapServers", "missing, required for events.sink: kafka");
+            }
+            String topic = raw.topic() == null ? KafkaSinkSettings.DEFAULT_TOPIC : raw.topic();
+            KafkaSinkSettings.Mode mode = parse("events.kafka.mode", raw.mode(), "binary", ConfigLoader::kafkaMode);
+            Map<String, String> properties = raw.properties() == null ? Map.of() : raw.properties();
+            for (String key : properties.keySet()) {
+                if (KafkaSink.RESERVED_PROPERTIES.contains(key) || key.equals("acks")
+                        || key.equals("enable.idempotence")) {
+                    throw error("events.kafka.properties." + key, "is set by Hatchway (no acknowledged event may"
+                            + " be lost) and cannot be overridden");
+                }
+            }
+            long buffer = raw.bufferBytes() == null ? KafkaSinkSettings.DEFAULT_BUFFER_BYTES : raw.bufferBytes();
+            try {
+                return new KafkaSinkSettings(raw.bootstrapServers(), topic, mode, properties, buffer);
+            } catch (IllegalArgumentException e) {
+                throw error("events.kafka", e.getMessage());
+            }
+        }
+
+        private HttpSinkSettings httpSink(RawHttpSink raw, int capacity) throws ConfigException {
+            if (raw == null || raw.url() == null || raw.url().isBlank()) {
+                throw error("events.http.url", "missing, required for events.sink: http");
+            }
+            URI url;
+            try {
+                url = new URI(raw.url());
+            } catch (URISyntaxException e) {
+                throw error("events.http.url", "'" + raw.url() + "' is not a URL: " + e.getMessage());
+            }
+            if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
+                throw error("events.http.url", "'" + raw.url() + "' must be an http or https URL");
+            }
+            Duration timeout = parse("events.http.timeout", raw.timeout(), "5s", Durations::parse);
+            Duration retryFor = parse("events.http.retryFor", raw.retryFor(), "30s", Durations::parse);
+            int concurrency = range("events.http.maxConcurrency", raw.maxConcurrency(),
+                    HttpSinkSettings.DEFAULT_MAX_CONCURRENCY, 1, 1024);
+            try {
+                return new HttpSinkSettings(url, raw.headers() == null ? Map.of() : raw.headers(), timeout, retryFor,
+                        concurrency, capacity);
+            } catch (IllegalArgumentException e) {
+                throw error("events.http", e.getMessage());
+            }
         }
 
         private Optional<HatchwayConfig.WebSocket> webSocket(String key, RawWebSocket raw, String defaultBind)
@@ -288,7 +381,18 @@ public final class ConfigLoader {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "file" -> HatchwayConfig.Sink.FILE;
             case "stdout" -> HatchwayConfig.Sink.STDOUT;
-            default -> throw new IllegalArgumentException("'" + value + "' is not a sink, expected file or stdout");
+            case "kafka" -> HatchwayConfig.Sink.KAFKA;
+            case "http" -> HatchwayConfig.Sink.HTTP;
+            default -> throw new IllegalArgumentException("'" + value
+                    + "' is not a sink, expected file, stdout, kafka or http");
+        };
+    }
+
+    private static KafkaSinkSettings.Mode kafkaMode(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "binary" -> KafkaSinkSettings.Mode.BINARY;
+            case "structured" -> KafkaSinkSettings.Mode.STRUCTURED;
+            default -> throw new IllegalArgumentException("'" + value + "' is not a mode, expected binary or structured");
         };
     }
 }

@@ -1,5 +1,8 @@
 package io.hatchway.config;
 
+import io.hatchway.events.HttpSinkSettings;
+import io.hatchway.events.KafkaSinkSettings;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -58,18 +61,23 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
      * @param receiveMaximum  QoS 1 and 2 publishes in flight per connection before the socket stops being read;
      *                        advertised as the MQTT 5 Receive Maximum
      * @param defaultApplication the application of devices whose username and client id carry none (no {@code @})
+     * @param blockedTimeout  how long a connection may wait for the sink (not read, its publishes unacknowledged)
+     *                        before it is disconnected (MQTT 5: DISCONNECT 0x89 Server busy)
      */
     public record Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum,
-                       Optional<String> defaultApplication) {
+                       Optional<String> defaultApplication, Duration blockedTimeout) {
         public Mqtt {
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(defaultApplication, "defaultApplication");
+            Objects.requireNonNull(blockedTimeout, "blockedTimeout");
         }
 
         public Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum) {
-            this(bind, maxPacketSize, connectTimeout, receiveMaximum, Optional.empty());
+            this(bind, maxPacketSize, connectTimeout, receiveMaximum, Optional.empty(), DEFAULT_BLOCKED_TIMEOUT);
         }
+
+        public static final Duration DEFAULT_BLOCKED_TIMEOUT = Duration.ofSeconds(60);
     }
 
     /**
@@ -84,21 +92,38 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
     }
 
     /**
-     * @param sink     the sink kind
-     * @param path     the file of the {@code file} sink (absolute), null otherwise
-     * @param capacity events the sink may hold before it refuses more (its buffer)
+     * @param sink          the sink kind
+     * @param path          the file of the {@code file} sink (absolute), null otherwise
+     * @param capacity      events the file, stdout or HTTP sink may hold before it refuses more (its buffer)
+     * @param kafka         the settings of the {@code kafka} sink, null otherwise
+     * @param http          the settings of the {@code http} sink, null otherwise
+     * @param commandsTopic with the {@code kafka} sink: the Kafka topic commands go through to reach every
+     *                      instance; null otherwise (commands stay local)
      */
-    public record Events(Sink sink, Path path, int capacity) {
+    public record Events(Sink sink, Path path, int capacity, KafkaSinkSettings kafka, HttpSinkSettings http,
+                         String commandsTopic) {
         public Events {
             Objects.requireNonNull(sink, "sink");
             if (sink == Sink.FILE) {
                 Objects.requireNonNull(path, "path");
             }
+            if (sink == Sink.KAFKA) {
+                Objects.requireNonNull(kafka, "kafka");
+                Objects.requireNonNull(commandsTopic, "commandsTopic");
+            }
+            if (sink == Sink.HTTP) {
+                Objects.requireNonNull(http, "http");
+            }
+        }
+
+        /** A file, stdout sink. */
+        public Events(Sink sink, Path path, int capacity) {
+            this(sink, path, capacity, null, null, null);
         }
     }
 
     public enum Sink {
-        FILE, STDOUT
+        FILE, STDOUT, KAFKA, HTTP
     }
 
     /**

@@ -1,6 +1,6 @@
 package io.hatchway.http;
 
-import io.hatchway.commands.CommandRouter;
+import io.hatchway.commands.CommandBus;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -16,15 +16,16 @@ import java.util.Map;
 /**
  * Drogue's command API: {@code POST /api/command/v1alpha1/apps/{app}/devices/{device}?command={name}} sends the body
  * as the command payload, its {@code Content-Type} as the MQTT 5 Content Type. 202 when delivered to at least one
- * subscription; 400 for a missing or multi-level command name; 404 with a message otherwise.
+ * subscription (or, across instances, when Kafka accepted it); 400 for a missing or multi-level command name; 404
+ * with a message otherwise; 503 when Kafka did not take the command.
  */
 public final class CommandApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandApi.class);
 
-    private final CommandRouter commands;
+    private final CommandBus commands;
 
-    public CommandApi(CommandRouter commands) {
+    public CommandApi(CommandBus commands) {
         this.commands = commands;
     }
 
@@ -42,14 +43,16 @@ public final class CommandApi {
         commands.send(application, device, command, payload, contentType).whenComplete((delivery, error) ->
                 ctx.executor().execute(() -> {
                     if (error != null) {
-                        LOG.warn("command {} for {}/{} failed", command, application, device, error);
-                        HttpResponses.message(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                                "command failed");
+                        LOG.warn("command {} for {}/{} failed: {}", command, application, device, error.toString());
+                        HttpResponses.message(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                "the command could not be handed on, try again: " + error.getMessage());
                         return;
                     }
                     switch (delivery.outcome()) {
                         case DELIVERED -> HttpResponses.json(ctx, request, HttpResponseStatus.ACCEPTED,
                                 Map.of("message", "delivered", "recipients", delivery.recipients()));
+                        case PUBLISHED -> HttpResponses.message(ctx, request, HttpResponseStatus.ACCEPTED,
+                                "accepted for delivery by every instance");
                         case UNKNOWN_APPLICATION -> HttpResponses.message(ctx, request, HttpResponseStatus.NOT_FOUND,
                                 "unknown application '" + application + "'");
                         case UNKNOWN_DEVICE -> HttpResponses.message(ctx, request, HttpResponseStatus.NOT_FOUND,

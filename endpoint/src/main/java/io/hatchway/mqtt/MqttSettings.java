@@ -10,10 +10,13 @@ import java.util.Objects;
  * @param connectTimeout time allowed between TCP accept and CONNECT
  * @param receiveMaximum QoS 1 and 2 publishes in flight per connection (advertised to MQTT 5 clients); when
  *                       reached, the socket is not read until the sink catches up
+ * @param blockedTimeout how long a connection may stay blocked that way before it is disconnected (MQTT 5:
+ *                       DISCONNECT 0x89 Server busy)
  */
-public record MqttSettings(int maxPacketSize, Duration connectTimeout, int receiveMaximum) {
+public record MqttSettings(int maxPacketSize, Duration connectTimeout, int receiveMaximum, Duration blockedTimeout) {
     public MqttSettings {
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(blockedTimeout, "blockedTimeout");
         if (maxPacketSize <= 0 || receiveMaximum <= 0 || receiveMaximum > 65_535) {
             throw new IllegalArgumentException("invalid maxPacketSize or receiveMaximum");
         }

@@ -8,8 +8,10 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
+import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Handles PUBLISH: {@link PublishReader} turns it into a CloudEvent (or a refusal), which goes to the sink. QoS 1
@@ -21,7 +23,8 @@ import java.util.concurrent.CompletionException;
  * not-authorized drop closes the connection.
  *
  * <p>Back-pressure: when {@code receiveMaximum} publishes wait for the sink, the socket is not read until the
- * sink catches up.
+ * sink catches up; a connection blocked longer than {@code blockedTimeout} is disconnected (MQTT 5: DISCONNECT
+ * 0x89 Server busy) rather than held forever. Its unacknowledged publishes will be resent by the client.
  */
 public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublishMessage> {
 
@@ -29,6 +32,8 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
     private final Acknowledgements acks = new Acknowledgements();
     /** MQTT 3.1.1 only: a publish was refused, the connection closes once the acknowledgements before it left. */
     private boolean draining;
+    /** Set while back-pressure stops reading: ends the connection if the sink does not catch up in time. */
+    private ScheduledFuture<?> blocked;
 
     public PublishHandler(MqttServices services) {
         this.services = services;
@@ -102,8 +107,15 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
             acks.complete(ctx, session, handle, code, failure);
             readIfBelowLimit(ctx);
         }));
-        if (acks.size() >= services.settings().receiveMaximum()) {
+        if (acks.size() >= services.settings().receiveMaximum() && ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(false);
+            long timeout = services.settings().blockedTimeout().toMillis();
+            blocked = ctx.executor().schedule(() -> {
+                if (!ctx.channel().config().isAutoRead() && !draining) {
+                    Disconnector.disconnect(session, MqttReasonCodes.Disconnect.SERVER_BUSY,
+                            "the event sink has not accepted events for " + timeout + " ms");
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -138,6 +150,10 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
         if (!draining && !ctx.channel().config().isAutoRead() && acks.size() < services.settings().receiveMaximum()
                 && Session.of(ctx.channel()).state() == SessionState.CONNECTED) {
             ctx.channel().config().setAutoRead(true);
+            if (blocked != null) {
+                blocked.cancel(false);
+                blocked = null;
+            }
         }
     }
 }

@@ -172,4 +172,77 @@ class ConfigLoaderTest {
         Path file = dir.resolve("nowhere.yaml");
         assertMentions(refused(file), file.toAbsolutePath().toString());
     }
+
+    @Test
+    void kafkaSinkAndCommandsTopicAreRead() throws Exception {
+        Path file = write("kafka.yaml", """
+                registry: { file: registry.yaml }
+                events:
+                  sink: kafka
+                  kafka:
+                    bootstrapServers: kafka-1:9092,kafka-2:9092
+                    topic: "telemetry-{app}"
+                    mode: structured
+                    properties: { compression.type: zstd }
+                commands:
+                  kafka: { topic: fleet-commands }
+                instance: edge-7
+                """);
+        HatchwayConfig config = ConfigLoader.load(file);
+        assertEquals(HatchwayConfig.Sink.KAFKA, config.events().sink());
+        assertEquals("kafka-1:9092,kafka-2:9092", config.events().kafka().bootstrapServers());
+        assertEquals("telemetry-{app}", config.events().kafka().topic());
+        assertEquals(io.hatchway.events.KafkaSinkSettings.Mode.STRUCTURED, config.events().kafka().mode());
+        assertEquals(java.util.Map.of("compression.type", "zstd"), config.events().kafka().properties());
+        assertEquals("fleet-commands", config.events().commandsTopic());
+        Path defaults = write("kafka-defaults.yaml", """
+                registry: { file: registry.yaml }
+                events: { sink: kafka, kafka: { bootstrapServers: "localhost:9092" } }
+                """);
+        HatchwayConfig byDefault = ConfigLoader.load(defaults);
+        assertEquals("events-{app}", byDefault.events().kafka().topic());
+        assertEquals("iot-commands", byDefault.events().commandsTopic());
+    }
+
+    @Test
+    void kafkaMistakesNameTheKey() throws Exception {
+        assertMentions(refused(write("a.yaml", """
+                registry: { file: registry.yaml }
+                events: { sink: kafka }
+                """)), "a.yaml", "events.kafka.bootstrapServers");
+        assertMentions(refused(write("b.yaml", """
+                registry: { file: registry.yaml }
+                events: { sink: kafka, kafka: { bootstrapServers: "k:9092", properties: { acks: "1" } } }
+                """)), "b.yaml", "events.kafka.properties.acks", "cannot be overridden");
+        assertMentions(refused(write("c.yaml", """
+                registry: { file: registry.yaml }
+                events: { sink: file }
+                commands: { kafka: { topic: x } }
+                """)), "c.yaml", "commands", "events.sink: kafka");
+        assertMentions(refused(write("d.yaml", """
+                registry: { file: registry.yaml }
+                events: { sink: kafka, kafka: { bootstrapServers: "k:9092" } }
+                commands: { kafka: { topic: "no spaces" } }
+                """)), "d.yaml", "commands.kafka.topic");
+    }
+
+    @Test
+    void httpSinkIsReadAndItsUrlChecked() throws Exception {
+        HatchwayConfig config = ConfigLoader.load(write("http.yaml", """
+                registry: { file: registry.yaml }
+                events:
+                  sink: http
+                  http: { url: "https://collector.example/events", headers: { X-Key: abc }, timeout: 2s }
+                mqtt: { blockedTimeout: 45s }
+                """));
+        assertEquals(HatchwayConfig.Sink.HTTP, config.events().sink());
+        assertEquals(java.net.URI.create("https://collector.example/events"), config.events().http().url());
+        assertEquals(java.util.Map.of("X-Key", "abc"), config.events().http().headers());
+        assertEquals(Duration.ofSeconds(2), config.events().http().timeout());
+        assertEquals(Duration.ofSeconds(45), config.mqtt().blockedTimeout());
+        assertMentions(refused(write("e.yaml", """
+                registry: { file: registry.yaml }
+                events: { sink: http, http: { url: "ftp://x/y" } }
+                """)), "e.yaml", "events.http.url");
+    }
 }

@@ -145,7 +145,8 @@ class FleetDialectsTest {
         BindAddress any = new BindAddress("127.0.0.1", 0);
         server = TestServer.start(dir, registry, Duration.ofSeconds(5), Optional.empty(), config ->
                 new HatchwayConfig(new HatchwayConfig.Mqtt(config.mqtt().bind(), config.mqtt().maxPacketSize(),
-                        config.mqtt().connectTimeout(), config.mqtt().receiveMaximum(), Optional.of(ADAPTERS)),
+                        config.mqtt().connectTimeout(), config.mqtt().receiveMaximum(), Optional.of(ADAPTERS),
+                        config.mqtt().blockedTimeout()),
                         config.http(), config.registryFile(), config.events(), config.instance())
                         .withListeners(Optional.of(new HatchwayConfig.Tls(any, dir.resolve("server.pem"),
                                 dir.resolve("server.key"), HatchwayConfig.ClientAuth.OPTIONAL)),

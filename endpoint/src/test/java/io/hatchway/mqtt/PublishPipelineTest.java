@@ -347,7 +347,8 @@ class PublishPipelineTest {
 
     private Connection open(Supplier<RegistrySnapshot> registry) {
         Registry source = new FixedRegistry(registry);
-        MqttServices services = new MqttServices(new MqttSettings(262_144, Duration.ofSeconds(10), RECEIVE_MAXIMUM),
+        MqttServices services = new MqttServices(new MqttSettings(262_144, Duration.ofSeconds(10), RECEIVE_MAXIMUM,
+                Duration.ofSeconds(60)),
                 source, new io.hatchway.auth.ConnectAuthenticator(new PasswordAuthenticator(source, Runnable::run),
                         new io.hatchway.registry.CertificateAuthenticator(source, Runnable::run),
                         new io.hatchway.registry.PskKeys(source, java.time.Clock.systemUTC()), Optional.empty()),

@@ -1,0 +1,252 @@
+package io.hatchway.commands;
+
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.kafka.CloudEventDeserializer;
+import io.cloudevents.kafka.CloudEventSerializer;
+import io.hatchway.registry.Device;
+import io.hatchway.registry.Registry;
+import io.hatchway.registry.RegistrySnapshot;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Commands across instances: the command API publishes each command to a Kafka topic, and every instance consumes
+ * that topic in a consumer group of its own and delivers each command to its local connections through the
+ * {@link CommandRouter}. So a command sent to any instance reaches the device wherever it is connected. The API
+ * answers once Kafka accepted the command; unknown applications and devices are refused before that.
+ *
+ * <p>Records are CloudEvents in the Kafka binary mode: type {@value #COMMAND_TYPE}, source
+ * {@code drogue://{app}/{device}}, subject = the command name, extensions {@code application} and {@code device},
+ * the payload as value, the HTTP content type as {@code content-type}; the key is {@code {app}/{device}}, so one
+ * device's commands stay in order. Consumers start at the end of the topic: commands are live, an instance that
+ * starts later does not replay old ones.
+ */
+public final class KafkaCommandBus implements CommandBus, AutoCloseable {
+
+    public static final String COMMAND_TYPE = "io.drogue.command.v1";
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaCommandBus.class);
+
+    private final Registry registry;
+    private final CommandRouter local;
+    private final String topic;
+    private final KafkaProducer<String, CloudEvent> producer;
+    private final ExecutorService sender;
+    private final KafkaConsumer<String, CloudEvent> consumer;
+    private final Thread consumerThread;
+    private volatile boolean assigned;
+    private volatile boolean running = true;
+
+    /**
+     * @param bootstrapServers the Kafka cluster
+     * @param topic            the commands topic (created with one partition if missing)
+     * @param instance         this instance's name: its consumer group is {@code hatchway-commands-{instance}}
+     * @param properties       extra client properties (e.g. security settings), applied to producer and consumer
+     */
+    public KafkaCommandBus(Registry registry, CommandRouter local, String bootstrapServers, String topic,
+                           String instance, Map<String, String> properties) {
+        this.registry = registry;
+        this.local = local;
+        this.topic = topic;
+        createTopicIfMissing(bootstrapServers, topic, properties);
+
+        Properties producerConfig = new Properties();
+        producerConfig.putAll(properties);
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // send() runs on a thread of its own (never an event loop), so it may wait a little for metadata
+        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+        producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new CloudEventSerializer());
+        sender = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "hatchway-commands-producer");
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        Properties consumerConfig = new Properties();
+        consumerConfig.putAll(properties);
+        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "hatchway-commands-" + instance);
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
+        consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new CloudEventDeserializer());
+        consumerThread = new Thread(this::consume, "hatchway-commands-consumer");
+        consumerThread.setDaemon(true);
+        consumerThread.start();
+    }
+
+    private static void createTopicIfMissing(String bootstrapServers, String topic, Map<String, String> properties) {
+        Properties config = new Properties();
+        config.putAll(properties);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(config)) {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()))).all()
+                    .get(30, TimeUnit.SECONDS);
+            LOG.info("Created the commands topic {}", topic);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                LOG.warn("Cannot create the commands topic {} (it may be created on first use): {}", topic,
+                        e.getCause().toString());
+            }
+        } catch (TimeoutException e) {
+            LOG.warn("Kafka did not answer while creating the commands topic {}", topic);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Delivery> send(String application, String deviceRef, String command, byte[] payload,
+                                            String contentType) {
+        RegistrySnapshot snapshot = registry.current();
+        if (snapshot.application(application).isEmpty()) {
+            return CompletableFuture.completedFuture(Delivery.of(Delivery.Outcome.UNKNOWN_APPLICATION));
+        }
+        Optional<Device> device = snapshot.device(application, deviceRef);
+        if (device.isEmpty()) {
+            return CompletableFuture.completedFuture(Delivery.of(Delivery.Outcome.UNKNOWN_DEVICE));
+        }
+        String name = device.get().name();
+        CloudEventBuilder event = CloudEventBuilder.v1()
+                .withId(UUID.randomUUID().toString())
+                .withType(COMMAND_TYPE)
+                .withSource(URI.create("drogue://" + encode(application) + "/" + encode(name)))
+                .withSubject(command)
+                .withTime(OffsetDateTime.now(ZoneOffset.UTC))
+                .withExtension("application", application)
+                .withExtension("device", name);
+        event = contentType == null ? event.withData(payload) : event.withData(contentType, payload);
+        CompletableFuture<Delivery> result = new CompletableFuture<>();
+        ProducerRecord<String, CloudEvent> record = new ProducerRecord<>(topic, application + "/" + name,
+                event.build());
+        try {
+            sender.execute(() -> {
+                try {
+                    producer.send(record, (metadata, error) -> {
+                        if (error != null) {
+                            result.completeExceptionally(error);
+                        } else {
+                            result.complete(Delivery.of(Delivery.Outcome.PUBLISHED));
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+
+    private static String encode(String segment) {
+        return java.net.URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    @Override
+    public boolean ready() {
+        return assigned;
+    }
+
+    private void consume() {
+        try {
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    // Start at the end: seek now, so commands sent from here on are never skipped.
+                    consumer.seekToEnd(partitions);
+                    partitions.forEach(consumer::position);
+                    assigned = true;
+                }
+            });
+            while (running) {
+                for (ConsumerRecord<String, CloudEvent> record : consumer.poll(Duration.ofMillis(500))) {
+                    deliver(record.value());
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.error("The commands consumer stopped; commands from other instances are no longer delivered", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void deliver(CloudEvent event) {
+        if (event == null || !COMMAND_TYPE.equals(event.getType()) || event.getSubject() == null) {
+            LOG.warn("Ignoring a record on {} that is not a command: {}", topic, event);
+            return;
+        }
+        Object application = event.getExtension("application");
+        Object device = event.getExtension("device");
+        if (application == null || device == null) {
+            LOG.warn("Ignoring command {} without application or device", event.getId());
+            return;
+        }
+        byte[] payload = event.getData() == null ? new byte[0] : event.getData().toBytes();
+        local.send(application.toString(), device.toString(), event.getSubject(), payload,
+                event.getDataContentType()).whenComplete((delivery, error) -> {
+                    if (error != null) {
+                        LOG.warn("Command {} could not be delivered: {}", event.getId(), error.toString());
+                    } else {
+                        LOG.debug("Command {} for {}/{}: {}", event.getId(), application, device, delivery);
+                    }
+                });
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            consumerThread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.shutdown();
+        producer.close(Duration.ofSeconds(5));
+    }
+}
