@@ -200,17 +200,18 @@ public final class Hatchway implements AutoCloseable {
         if (lifecycle != null) {
             lifecycle.sendPendingWills();
         }
+        // The sink first: what devices were told is accepted must reach it before anything else takes time.
+        try {
+            sink.close();
+        } catch (Exception e) {
+            LOG.error("closing the event sink failed", e);
+        }
         if (commands instanceof AutoCloseable closeable) {
             try {
                 closeable.close();
             } catch (Exception e) {
                 LOG.error("closing the command bus failed", e);
             }
-        }
-        try {
-            sink.close();
-        } catch (Exception e) {
-            LOG.error("closing the event sink failed", e);
         }
         hashing.shutdownNow();
         registry.close();

@@ -26,6 +26,7 @@ public final class TestServer implements AutoCloseable {
               - metadata: { name: my-app }
               - metadata: { name: off-app }
                 spec: { disabled: true }
+              - metadata: { name: second-app }
             devices:
               - metadata: { name: device1, application: my-app }
                 spec:
@@ -59,6 +60,11 @@ public final class TestServer implements AutoCloseable {
                   authentication:
                     credentials:
                       - pass: off-pass
+              - metadata: { name: other1, application: second-app }
+                spec:
+                  authentication:
+                    credentials:
+                      - pass: other-pass
               - metadata: { name: device9, application: off-app }
                 spec:
                   authentication:

@@ -11,7 +11,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -20,7 +19,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,8 +36,9 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,12 +52,15 @@ import java.util.concurrent.TimeoutException;
  * <p>Records are CloudEvents in the Kafka binary mode: type {@value #COMMAND_TYPE}, source
  * {@code drogue://{app}/{device}}, subject = the command name, extensions {@code application} and {@code device},
  * the payload as value, the HTTP content type as {@code content-type}; the key is {@code {app}/{device}}, so one
- * device's commands stay in order. Consumers start at the end of the topic: commands are live, an instance that
- * starts later does not replay old ones.
+ * device's commands stay in order. Every instance reads all partitions from their end, with no consumer group:
+ * commands are live, an instance that starts later does not replay old ones, and instance names need not be
+ * unique. Sending runs on a thread of its own with a bounded queue (full: the API answers 503).
  */
 public final class KafkaCommandBus implements CommandBus, AutoCloseable {
 
     public static final String COMMAND_TYPE = "io.drogue.command.v1";
+
+    private static final int SEND_QUEUE = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaCommandBus.class);
 
@@ -67,15 +69,17 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
     private final String topic;
     private final KafkaProducer<String, CloudEvent> producer;
     private final ExecutorService sender;
-    private final KafkaConsumer<String, CloudEvent> consumer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread consumerThread;
+    private final String bootstrapServers;
+    private final Map<String, String> properties;
     private volatile boolean assigned;
     private volatile boolean running = true;
 
     /**
      * @param bootstrapServers the Kafka cluster
      * @param topic            the commands topic (created with one partition if missing)
-     * @param instance         this instance's name: its consumer group is {@code hatchway-commands-{instance}}
+     * @param instance         this instance's name (the consumer's client id)
      * @param properties       extra client properties (e.g. security settings), applied to producer and consumer
      */
     public KafkaCommandBus(Registry registry, CommandRouter local, String bootstrapServers, String topic,
@@ -83,7 +87,8 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
         this.registry = registry;
         this.local = local;
         this.topic = topic;
-        createTopicIfMissing(bootstrapServers, topic, properties);
+        this.bootstrapServers = bootstrapServers;
+        this.properties = Map.copyOf(properties);
 
         Properties producerConfig = new Properties();
         producerConfig.putAll(properties);
@@ -95,19 +100,24 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
         producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new CloudEventSerializer());
-        sender = Executors.newSingleThreadExecutor(r -> {
+        sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(SEND_QUEUE), r -> {
             Thread thread = new Thread(r, "hatchway-commands-producer");
             thread.setDaemon(true);
             return thread;
-        });
+        }, new ThreadPoolExecutor.AbortPolicy());
 
         Properties consumerConfig = new Properties();
         consumerConfig.putAll(properties);
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "hatchway-commands-" + instance);
-        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
-        consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new CloudEventDeserializer());
+        consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "hatchway-commands-" + instance);
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        try {
+            consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        } catch (RuntimeException e) {
+            sender.shutdownNow();
+            producer.close(Duration.ZERO);
+            throw e;
+        }
         consumerThread = new Thread(this::consume, "hatchway-commands-consumer");
         consumerThread.setDaemon(true);
         consumerThread.start();
@@ -117,7 +127,8 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
         Properties config = new Properties();
         config.putAll(properties);
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        try (Admin admin = Admin.create(config)) {
+        Admin admin = Admin.create(config);
+        try {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()))).all()
                     .get(30, TimeUnit.SECONDS);
             LOG.info("Created the commands topic {}", topic);
@@ -130,6 +141,8 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
             LOG.warn("Kafka did not answer while creating the commands topic {}", topic);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            admin.close(Duration.ofSeconds(1));
         }
     }
 
@@ -172,7 +185,7 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
                 }
             });
         } catch (RejectedExecutionException e) {
-            result.completeExceptionally(e);
+            result.completeExceptionally(new IllegalStateException("too many commands waiting for Kafka"));
         }
         return result;
     }
@@ -186,33 +199,52 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
         return assigned;
     }
 
+    /**
+     * Reads every partition of the topic from its end, without a consumer group (so every process gets every
+     * command, whatever its instance name), decoding each record on its own: a record that is not a command is
+     * skipped, and errors are retried, so the consumer never stops while the instance runs.
+     */
     private void consume() {
-        try {
-            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                }
-
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    // Start at the end: seek now, so commands sent from here on are never skipped.
+        createTopicIfMissing(bootstrapServers, topic, properties);
+        CloudEventDeserializer events = new CloudEventDeserializer();
+        long backoff = 100;
+        while (running) {
+            try {
+                if (!assigned) {
+                    List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+                            .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    if (partitions.isEmpty()) {
+                        throw new IllegalStateException("topic " + topic + " has no partitions yet");
+                    }
+                    consumer.assign(partitions);
                     consumer.seekToEnd(partitions);
                     partitions.forEach(consumer::position);
                     assigned = true;
+                    LOG.info("Delivering commands from {} ({} partitions)", topic, partitions.size());
                 }
-            });
-            while (running) {
-                for (ConsumerRecord<String, CloudEvent> record : consumer.poll(Duration.ofMillis(500))) {
-                    deliver(record.value());
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    try {
+                        deliver(events.deserialize(record.topic(), record.headers(), record.value()));
+                    } catch (RuntimeException e) {
+                        LOG.warn("Skipping record {} of {}: not a command ({})", record.offset(), topic, e.toString());
+                    }
                 }
+                backoff = 100;
+            } catch (WakeupException e) {
+                break;
+            } catch (RuntimeException e) {
+                LOG.warn("Commands consumer of {}: {}; retrying in {} ms", topic, e.toString(), backoff);
+                assigned = false;
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    break;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            LOG.error("The commands consumer stopped; commands from other instances are no longer delivered", e);
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
         }
+        assigned = false;
+        consumer.close(Duration.ofSeconds(5));
     }
 
     private void deliver(CloudEvent event) {

@@ -287,8 +287,7 @@ public final class ConfigLoader {
             KafkaSinkSettings.Mode mode = parse("events.kafka.mode", raw.mode(), "binary", ConfigLoader::kafkaMode);
             Map<String, String> properties = raw.properties() == null ? Map.of() : raw.properties();
             for (String key : properties.keySet()) {
-                if (KafkaSink.RESERVED_PROPERTIES.contains(key) || key.equals("acks")
-                        || key.equals("enable.idempotence")) {
+                if (KafkaSink.RESERVED_PROPERTIES.contains(key)) {
                     throw error("events.kafka.properties." + key, "is set by Hatchway (no acknowledged event may"
                             + " be lost) and cannot be overridden");
                 }

@@ -89,6 +89,7 @@ public final class KafkaSink implements EventSink {
     public static final Set<String> RESERVED_PROPERTIES = Set.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
             ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
             ProducerConfig.MAX_BLOCK_MS_CONFIG, ProducerConfig.BUFFER_MEMORY_CONFIG,
+            ProducerConfig.ACKS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
             CloudEventSerializer.ENCODING_CONFIG, CloudEventSerializer.EVENT_FORMAT_CONFIG);
 
     static final long METADATA_POLL_MS = 20;

@@ -11,9 +11,9 @@ import java.util.Objects;
  *        extension, e.g. {@code "events-{app}"}; the result is then made a valid Kafka topic name (see
  *        {@link KafkaSink})
  * @param mode how the event is laid out in the record, {@link Mode#BINARY} unless configured otherwise
- * @param properties extra Kafka producer properties; they may override the sink's defaults ({@code acks},
- *        {@code enable.idempotence}, {@code linger.ms}, timeouts, ...) but not the settings the sink's contract
- *        depends on (see {@link KafkaSink#RESERVED_PROPERTIES})
+ * @param properties extra Kafka producer properties; they may override the sink's defaults ({@code linger.ms},
+ *        timeouts, compression, security, ...) but not the settings the sink's contract depends on (see
+ *        {@link KafkaSink#RESERVED_PROPERTIES}, which include {@code acks} and {@code enable.idempotence})
  * @param bufferBytes the producer's {@code buffer.memory}: how many bytes of records may wait for Kafka before sends
  *        fail with {@link SinkFullException}; at least the producer's {@code batch.size}
  */

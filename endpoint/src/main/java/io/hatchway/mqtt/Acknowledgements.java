@@ -30,23 +30,35 @@ final class Acknowledgements {
         String failure;
         boolean done;
 
-        Pending(int qos, int packetId) {
+        final long since;
+
+        Pending(int qos, int packetId, long since) {
             this.qos = qos;
             this.packetId = packetId;
+            this.since = since;
         }
     }
 
     private final Queue<Pending> queue = new ArrayDeque<>();
 
-    /** Adds a publish that waits for the sink; returns the handle to {@link #complete} it with. */
-    Object add(int qos, int packetId) {
-        Pending pending = new Pending(qos, packetId);
+    /**
+     * Adds a publish that waits for the sink, arrived at {@code now} (the event loop's ticker); returns the handle
+     * to {@link #complete} it with.
+     */
+    Object add(int qos, int packetId, long now) {
+        Pending pending = new Pending(qos, packetId, now);
         queue.add(pending);
         return pending;
     }
 
     int size() {
         return queue.size();
+    }
+
+    /** When the oldest waiting publish arrived (the event loop's ticker), or empty when none waits. */
+    java.util.OptionalLong oldestSince() {
+        Pending head = queue.peek();
+        return head == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(head.since);
     }
 
     /**
@@ -63,7 +75,7 @@ final class Acknowledgements {
 
     /** Adds a publish refused at once (code {@code >= 0x80}) behind those still waiting. */
     void refuse(ChannelHandlerContext ctx, Session session, int qos, int packetId, byte code, String reason) {
-        Pending pending = new Pending(qos, packetId);
+        Pending pending = new Pending(qos, packetId, 0);
         pending.code = code;
         pending.failure = reason;
         pending.done = true;

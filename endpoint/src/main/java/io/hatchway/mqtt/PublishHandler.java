@@ -10,6 +10,7 @@ import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.util.OptionalLong;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
@@ -22,17 +23,21 @@ import java.util.concurrent.TimeUnit;
  * full → v5 {@code 0x97}; sink failure → v5 {@code 0x80}. MQTT 3.1.1 has no negative acknowledgement, so there every refusal except a QoS 0
  * not-authorized drop closes the connection.
  *
- * <p>Back-pressure: when {@code receiveMaximum} publishes wait for the sink, the socket is not read until the
- * sink catches up; a connection blocked longer than {@code blockedTimeout} is disconnected (MQTT 5: DISCONNECT
- * 0x89 Server busy) rather than held forever. Its unacknowledged publishes will be resent by the client.
+ * <p>Back-pressure: when {@code receiveMaximum} publishes wait for the sink, or the sink is full, the socket is not
+ * read until the sink catches up (a publish the full sink refused is offered again shortly); a connection whose
+ * oldest publish waited longer than {@code blockedTimeout} is disconnected (MQTT 5: DISCONNECT 0x89 Server busy)
+ * rather than held forever. The client resends what was not acknowledged.
  */
 public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublishMessage> {
+
+    private static final long FIRST_RETRY_MILLIS = 20;
+    private static final long LAST_RETRY_MILLIS = 1_000;
 
     private final MqttServices services;
     private final Acknowledgements acks = new Acknowledgements();
     /** MQTT 3.1.1 only: a publish was refused, the connection closes once the acknowledgements before it left. */
     private boolean draining;
-    /** Set while back-pressure stops reading: ends the connection if the sink does not catch up in time. */
+    /** Watches the oldest publish waiting for the sink: ends the connection if it waits too long. */
     private ScheduledFuture<?> blocked;
 
     public PublishHandler(MqttServices services) {
@@ -84,17 +89,39 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
         if (qos == 2) {
             session.qos2().put(packetId, Boolean.FALSE);
         }
-        Object handle = acks.add(qos, packetId);
+        long now = ctx.executor().ticker().nanoTime();
+        Object handle = acks.add(qos, packetId, now);
+        attempt(ctx, session, qos, handle, event, now, FIRST_RETRY_MILLIS);
+        if (acks.size() >= services.settings().receiveMaximum()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        watchBlocked(ctx, session);
+    }
+
+    /**
+     * Hands the event to the sink. A full sink is back-pressure, not a refusal: the publish stays waiting, the
+     * socket is not read, and the event is offered again shortly; only a publish the sink still cannot take after
+     * {@code blockedTimeout} is refused (v5 0x97).
+     */
+    private void attempt(ChannelHandlerContext ctx, Session session, int qos, Object handle, CloudEvent event,
+                         long since, long retryMillis) {
         long start = System.nanoTime();
         services.sink().send(event).whenComplete((ok, error) -> ctx.executor().execute(() -> {
             services.metrics().sinkSend(System.nanoTime() - start);
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            boolean full = cause instanceof SinkFullException;
+            if (full && session.state() == SessionState.CONNECTED
+                    && ctx.executor().ticker().nanoTime() - since < services.settings().blockedTimeout().toNanos()) {
+                ctx.channel().config().setAutoRead(false);
+                ctx.executor().schedule(() -> attempt(ctx, session, qos, handle, event, since,
+                        Math.min(retryMillis * 2, LAST_RETRY_MILLIS)), retryMillis, TimeUnit.MILLISECONDS);
+                return;
+            }
             byte code = Acknowledgements.SUCCESS;
             String failure = null;
             PublishOutcome outcome = PublishOutcome.ACCEPTED;
             if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                boolean full = cause instanceof SinkFullException;
                 outcome = full ? PublishOutcome.SINK_FULL : PublishOutcome.SINK_FAILED;
                 code = full ? MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue()
                         : MqttReasonCodes.PubAck.UNSPECIFIED_ERROR.byteValue();
@@ -107,16 +134,33 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
             acks.complete(ctx, session, handle, code, failure);
             readIfBelowLimit(ctx);
         }));
-        if (acks.size() >= services.settings().receiveMaximum() && ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(false);
-            long timeout = services.settings().blockedTimeout().toMillis();
-            blocked = ctx.executor().schedule(() -> {
-                if (!ctx.channel().config().isAutoRead() && !draining) {
-                    Disconnector.disconnect(session, MqttReasonCodes.Disconnect.SERVER_BUSY,
-                            "the event sink has not accepted events for " + timeout + " ms");
-                }
-            }, timeout, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Ends the connection once a publish has waited for the sink longer than {@code blockedTimeout} (MQTT 5:
+     * DISCONNECT 0x89 Server busy) rather than holding the client forever; it resends what was not acknowledged.
+     */
+    private void watchBlocked(ChannelHandlerContext ctx, Session session) {
+        if (blocked != null) {
+            return;
         }
+        OptionalLong oldest = acks.oldestSince();
+        if (oldest.isEmpty() || session.state() != SessionState.CONNECTED) {
+            return;
+        }
+        long timeout = services.settings().blockedTimeout().toNanos();
+        long due = oldest.getAsLong() + timeout - ctx.executor().ticker().nanoTime();
+        blocked = ctx.executor().schedule(() -> {
+            blocked = null;
+            OptionalLong head = acks.oldestSince();
+            if (head.isPresent() && ctx.executor().ticker().nanoTime() - head.getAsLong() >= timeout && !draining) {
+                Disconnector.disconnect(session, MqttReasonCodes.Disconnect.SERVER_BUSY,
+                        "the event sink has not accepted events for "
+                                + services.settings().blockedTimeout().toMillis() + " ms");
+            } else {
+                watchBlocked(ctx, session);
+            }
+        }, Math.max(due, 0), TimeUnit.NANOSECONDS);
     }
 
     private void refuse(ChannelHandlerContext ctx, Session session, int qos, int packetId, PublishOutcome outcome,
@@ -150,10 +194,6 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
         if (!draining && !ctx.channel().config().isAutoRead() && acks.size() < services.settings().receiveMaximum()
                 && Session.of(ctx.channel()).state() == SessionState.CONNECTED) {
             ctx.channel().config().setAutoRead(true);
-            if (blocked != null) {
-                blocked.cancel(false);
-                blocked = null;
-            }
         }
     }
 }

@@ -145,8 +145,10 @@ class KafkaEndToEndTest {
                     device.toAsync().publishWith().topic("blocked").qos(MqttQos.AT_LEAST_ONCE)
                             .payload(bytes(Integer.toString(i))).send();
                 }
-                // the endpoint still serves others while Kafka is away
-                Mqtt5BlockingClient other = Clients.connectedV5(server, "gateway01@my-app", "gw-pass");
+                // the endpoint still serves other applications' devices while Kafka is away
+                Mqtt5BlockingClient other = Clients.connectedV5(server, "other1@second-app", "other-pass");
+                other.publishWith().topic("qos0").qos(MqttQos.AT_MOST_ONCE).payload(bytes("1")).send();
+                other.subscribeWith().topicFilter("command/inbox//#").send();
                 other.disconnect();
                 Throwable cause = why.get(15, TimeUnit.SECONDS);
                 assertTrue(cause instanceof Mqtt5DisconnectException, "got " + cause);
@@ -155,6 +157,34 @@ class KafkaEndToEndTest {
             } finally {
                 kafka.startBroker();
             }
+        }
+    }
+
+    @Test
+    void mqtt311PublishesWaitThroughAnOutageAndAreAcknowledgedOnceKafkaIsBack(@TempDir Path here)
+            throws Exception {
+        try (TestServer server = hatchway(here, "v3-outage", Duration.ofSeconds(60))) {
+            com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient device = Clients.connectedV3(server, "gateway01@my-app",
+                    "gw-pass").toAsync();
+            String run = UUID.randomUUID().toString();
+            kafka.stopBroker();
+            List<CompletableFuture<?>> sent = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 40; i++) {
+                    sent.add(device.publishWith().topic("v3").qos(MqttQos.AT_LEAST_ONCE)
+                            .payload(bytes("\"" + run + "-" + i + "\"")).send());
+                }
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4))
+                        .until(() -> sent.stream().noneMatch(CompletableFuture::isDone));
+            } finally {
+                kafka.startBroker();
+            }
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            Set<String> stored = inKafka("my-app", 40);
+            for (int i = 0; i < 40; i++) {
+                assertTrue(stored.contains("\"" + run + "-" + i + "\""), "publish " + i + " not in Kafka");
+            }
+            device.disconnect().get(10, TimeUnit.SECONDS);
         }
     }
 

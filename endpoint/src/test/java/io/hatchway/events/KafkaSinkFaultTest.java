@@ -146,7 +146,7 @@ class KafkaSinkFaultTest {
         startBroker();
 
         for (CompletableFuture<Void> future : futures) {
-            future.get(45, TimeUnit.SECONDS);
+            future.get(90, TimeUnit.SECONDS);
         }
         assertEquals(31, sink.sent());
         assertEquals(ids, idsIn(kafka.read("events-fault-2", ids.size())));
@@ -183,7 +183,7 @@ class KafkaSinkFaultTest {
 
         startBroker();
         for (CompletableFuture<Void> future : accepted) {
-            future.get(45, TimeUnit.SECONDS);
+            future.get(90, TimeUnit.SECONDS);
         }
         assertEquals(accepted.size() + 1, kafka.read("events-fault-3", accepted.size() + 1).size());
     }

@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -55,10 +56,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PublishPipelineTest {
 
     private static final int RECEIVE_MAXIMUM = 3;
+    private static final Duration BLOCKED_TIMEOUT = Duration.ofSeconds(60);
     private static final byte SUCCESS = 0x00;
     private static final byte UNSPECIFIED_ERROR = (byte) 0x80;
     private static final byte NOT_AUTHORIZED = (byte) 0x87;
-    private static final byte QUOTA_EXCEEDED = (byte) 0x97;
 
     @TempDir
     static Path dir;
@@ -107,14 +108,34 @@ class PublishPipelineTest {
     }
 
     @Test
-    void fullSinkIsRefusedWithQuotaExceededOnMqtt5() {
+    void fullSinkHoldsThePublishAndStopsReadingUntilItTakesTheEvent() {
         Connection c = connected(MqttVersion.MQTT_5);
         c.send(publish("temp", 1, 1));
 
         sink.fail(0, new SinkFullException("queue full"));
+        assertEquals(List.of(), c.received(), "a full sink is back-pressure, not a refusal");
+        assertFalse(c.server.config().isAutoRead(), "not read while the sink is full");
 
-        assertPubAck(c.single(), 1, QUOTA_EXCEEDED);
-        assertTrue(c.server.isOpen());
+        c.server.advanceTimeBy(50, TimeUnit.MILLISECONDS);
+        c.settle();
+        assertEquals(2, sink.sends.size(), "offered again");
+        sink.complete(1);
+        assertPubAck(c.single(), 1, SUCCESS);
+        assertTrue(c.server.config().isAutoRead());
+    }
+
+    @Test
+    void publishWaitingForTheSinkLongerThanTheBlockedTimeoutEndsTheConnectionAsServerBusy() {
+        Connection c = connected(MqttVersion.MQTT_5);
+        c.send(publish("temp", 1, 1));
+        c.server.advanceTimeBy(BLOCKED_TIMEOUT.toMillis() + 1, TimeUnit.MILLISECONDS);
+        c.settle();
+        List<MqttMessage> out = c.received();
+        assertEquals(1, out.size(), "exactly the DISCONNECT: " + out);
+        assertEquals(MqttMessageType.DISCONNECT, out.get(0).fixedHeader().messageType());
+        assertEquals((byte) 0x89,
+                ((MqttReasonCodeAndPropertiesVariableHeader) out.get(0).variableHeader()).reasonCode());
+        assertFalse(c.server.isOpen());
     }
 
     @Test
@@ -348,7 +369,7 @@ class PublishPipelineTest {
     private Connection open(Supplier<RegistrySnapshot> registry) {
         Registry source = new FixedRegistry(registry);
         MqttServices services = new MqttServices(new MqttSettings(262_144, Duration.ofSeconds(10), RECEIVE_MAXIMUM,
-                Duration.ofSeconds(60)),
+                BLOCKED_TIMEOUT),
                 source, new io.hatchway.auth.ConnectAuthenticator(new PasswordAuthenticator(source, Runnable::run),
                         new io.hatchway.registry.CertificateAuthenticator(source, Runnable::run),
                         new io.hatchway.registry.PskKeys(source, java.time.Clock.systemUTC()), Optional.empty()),
