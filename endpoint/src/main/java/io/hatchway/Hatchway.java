@@ -18,6 +18,7 @@ import io.hatchway.metrics.EndpointMetrics;
 import io.hatchway.mqtt.AccessRevocation;
 import io.hatchway.mqtt.ConnectedDevices;
 import io.hatchway.mqtt.DevicePresence;
+import io.hatchway.mqtt.KeepAliveSweeper;
 import io.hatchway.mqtt.SessionLifecycle;
 import io.hatchway.mqtt.WillReader;
 import io.hatchway.mqtt.MqttServices;
@@ -128,6 +129,8 @@ public final class Hatchway implements AutoCloseable {
                 events.kafka().bootstrapServers(), events.commandsTopic(), config.instance(),
                 events.kafka().properties());
         registry.onChange(new AccessRevocation(devices));
+        boss.next().scheduleAtFixedRate(new KeepAliveSweeper(devices), KeepAliveSweeper.PERIOD_MILLIS,
+                KeepAliveSweeper.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
 
         Duration handshake = mqttConfig.connectTimeout();
         listen("mqtt", mqttConfig.bind(), new MqttChannelInitializer(services, Transport.TCP));

@@ -24,7 +24,8 @@ public final class GatewayDecisions {
     private final Registry registry;
     private final String application;
     private final String self;
-    private final Map<String, String> decisions = new HashMap<>();
+    /** Created at the first publish for another device: most connections publish only for themselves. */
+    private Map<String, String> decisions;
     private long generation = -1;
 
     public GatewayDecisions(Registry registry, String application, String self) {
@@ -42,6 +43,9 @@ public final class GatewayDecisions {
             return Optional.of(self);
         }
         RegistrySnapshot snapshot = registry.current();
+        if (decisions == null) {
+            decisions = new HashMap<>(4);
+        }
         if (snapshot.generation() != generation) {
             decisions.clear();
             generation = snapshot.generation();

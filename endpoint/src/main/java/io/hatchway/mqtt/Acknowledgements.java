@@ -39,7 +39,15 @@ final class Acknowledgements {
         }
     }
 
-    private final Queue<Pending> queue = new ArrayDeque<>();
+    /** Created at the first publish: idle connections stay small. */
+    private Queue<Pending> queue;
+
+    private Queue<Pending> queue() {
+        if (queue == null) {
+            queue = new ArrayDeque<>(8);
+        }
+        return queue;
+    }
 
     /**
      * Adds a publish that waits for the sink, arrived at {@code now} (the event loop's ticker); returns the handle
@@ -47,17 +55,17 @@ final class Acknowledgements {
      */
     Object add(int qos, int packetId, long now) {
         Pending pending = new Pending(qos, packetId, now);
-        queue.add(pending);
+        queue().add(pending);
         return pending;
     }
 
     int size() {
-        return queue.size();
+        return queue == null ? 0 : queue.size();
     }
 
     /** When the oldest waiting publish arrived (the event loop's ticker), or empty when none waits. */
     java.util.OptionalLong oldestSince() {
-        Pending head = queue.peek();
+        Pending head = queue == null ? null : queue.peek();
         return head == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(head.since);
     }
 
@@ -79,13 +87,13 @@ final class Acknowledgements {
         pending.code = code;
         pending.failure = reason;
         pending.done = true;
-        queue.add(pending);
+        queue().add(pending);
         flush(ctx, session);
     }
 
     private void flush(ChannelHandlerContext ctx, Session session) {
         boolean wrote = false;
-        while (!queue.isEmpty() && queue.peek().done) {
+        while (queue != null && !queue.isEmpty() && queue.peek().done) {
             Pending p = queue.poll();
             if (session.state() != SessionState.CONNECTED || p.qos == 0) {
                 continue;

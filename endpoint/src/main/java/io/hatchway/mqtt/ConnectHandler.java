@@ -19,8 +19,8 @@ import java.util.UUID;
 
 /**
  * Handles CONNECT: refuses what the endpoint does not offer, authenticates the device without blocking the event
- * loop (the socket is not read meanwhile), takes over an older connection of the same device, starts the
- * keep-alive timer and answers CONNACK.
+ * loop (the socket is not read meanwhile), takes over an older connection of the same device and answers
+ * CONNACK; the keep-alive is then watched by the {@link KeepAliveSweeper}.
  *
  * <p>Refusals, by MQTT 3.1.1 / MQTT 5 code: bad credentials {@code 0x04}/{@code 0x86}; disabled application or
  * device {@code 0x05}/{@code 0x87}; registry unavailable {@code 0x03}/{@code 0x88}; clean session false
@@ -115,15 +115,12 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             }
             default -> throw new IllegalStateException("unexpected takeover outcome");
         }
-        if (keepAlive > 0) {
-            // [MQTT-3.1.2-24]: one and a half times the keep-alive without a packet ends the connection.
-            ctx.pipeline().addBefore(HandlerNames.DECODER, HandlerNames.KEEP_ALIVE,
-                    new KeepAliveHandler(keepAlive * 1500L));
-        }
         ctx.writeAndFlush(connAck(session, clientId, sessionExpiryRequested));
         services.metrics().connect(ConnectOutcome.ACCEPTED);
         ctx.channel().config().setAutoRead(true);
         ctx.pipeline().fireUserEventTriggered(ProtocolGuard.ESTABLISHED);
+        // Its job is done: a second CONNECT is stopped by the guard. One handler less per open connection.
+        ctx.pipeline().remove(this);
     }
 
     private static Will willOf(MqttConnectMessage connect, MqttVersion version) {

@@ -41,7 +41,8 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
     private static final Set<MqttMessageType> SERVER_ONLY = EnumSet.of(MqttMessageType.CONNACK,
             MqttMessageType.SUBACK, MqttMessageType.UNSUBACK, MqttMessageType.PINGRESP, MqttMessageType.AUTH);
 
-    private final Queue<Object> held = new ArrayDeque<>();
+    /** Created only when a client sends packets before its CONNACK (most do not): idle connections stay small. */
+    private Queue<Object> held;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -68,6 +69,9 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         if (session.state() == SessionState.AUTHENTICATING) {
+            if (held == null) {
+                held = new ArrayDeque<>(4);
+            }
             if (held.size() >= MAX_HELD) {
                 ReferenceCountUtil.release(msg);
                 Disconnector.close(session, "too many packets before CONNACK");
@@ -131,8 +135,10 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ESTABLISHED) {
             ctx.fireUserEventTriggered(evt);
+            Queue<Object> waiting = held;
+            held = null;
             Object msg;
-            while ((msg = held.poll()) != null) {
+            while (waiting != null && (msg = waiting.poll()) != null) {
                 channelRead(ctx, msg);
             }
             return;
@@ -142,14 +148,19 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        held.forEach(ReferenceCountUtil::release);
-        held.clear();
+        releaseHeld();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        held.forEach(ReferenceCountUtil::release);
-        held.clear();
+        releaseHeld();
         ctx.fireChannelInactive();
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.forEach(ReferenceCountUtil::release);
+            held = null;
+        }
     }
 }

@@ -44,7 +44,7 @@ public final class Session {
     private volatile CommandSubscriptions subscriptions = CommandSubscriptions.NONE;
     private int inFlight;
     /** QoS 2 packet ids received and not yet released: true once PUBREC was sent. */
-    private final Map<Integer, Boolean> qos2 = new HashMap<>();
+    private Map<Integer, Boolean> qos2;
 
     private Session(Channel channel) {
         this.channel = channel;
@@ -123,6 +123,16 @@ public final class Session {
         }
         long limit = keepAliveSeconds > 0 ? keepAliveSeconds * 1500L : threshold.toMillis();
         return System.currentTimeMillis() - lastSeenMillis <= limit;
+    }
+
+    /**
+     * Whether the client has been silent for more than 1.5 times its keep-alive while the endpoint was reading its
+     * socket (keep-alive 0: never). Readable from any thread.
+     */
+    boolean keepAliveExpired(long nowMillis) {
+        int keepAlive = keepAliveSeconds;
+        return keepAlive > 0 && state == SessionState.CONNECTED && channel.config().isAutoRead()
+                && nowMillis - lastSeenMillis > keepAlive * 1500L;
     }
 
     /** When the client last sent a packet; readable from any thread. */
@@ -229,6 +239,9 @@ public final class Session {
     }
 
     Map<Integer, Boolean> qos2() {
+        if (qos2 == null) {
+            qos2 = new HashMap<>(4);
+        }
         return qos2;
     }
 

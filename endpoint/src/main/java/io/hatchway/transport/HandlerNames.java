@@ -16,8 +16,6 @@ public final class HandlerNames {
     public static final String WEBSOCKET_FRAMES = "webSocketFrames";
     /** Looks at the first bytes only, then removes itself. */
     public static final String LEVEL_SNIFFER = "levelSniffer";
-    /** Slot of the keep-alive timer, added after a CONNECT is accepted, just before the decoder. */
-    public static final String KEEP_ALIVE = "keepAlive";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
     public static final String GUARD = "guard";

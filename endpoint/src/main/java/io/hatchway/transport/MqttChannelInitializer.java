@@ -46,7 +46,6 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast(HandlerNames.CONNECT_TIMEOUT, new ConnectTimeoutHandler(services.settings().connectTimeout()));
         transport.addTo(channel);
         pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
-        // HandlerNames.KEEP_ALIVE is added here once the CONNECT is accepted.
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
         pipeline.addLast(HandlerNames.GUARD, new ProtocolGuard());
