@@ -8,6 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Maps one device publish to a CloudEvent 1.0 in the shape Drogue Cloud's endpoints produce, so that consumers of
@@ -60,6 +63,8 @@ public final class EventMapper {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private final String instance;
+    /** Sources by application and device; bounded by the registry's devices. */
+    private final ConcurrentMap<String, ConcurrentMap<String, URI>> sources = new ConcurrentHashMap<>();
 
     /**
      * @param instance the name of this endpoint instance, put into every event's {@code instance} extension
@@ -94,9 +99,9 @@ public final class EventMapper {
         Objects.requireNonNull(arrival, "arrival");
 
         return CloudEventBuilder.v1()
-                .withId(UUID.randomUUID().toString())
+                .withId(randomId())
                 .withType(EVENT_TYPE)
-                .withSource(URI.create(SOURCE_SCHEME + percentEncode(application) + '/' + percentEncode(device)))
+                .withSource(source(application, device))
                 .withSubject(channel)
                 .withTime(arrival)
                 .withData(dataContentType(payload, contentType), payload)
@@ -119,9 +124,9 @@ public final class EventMapper {
         Objects.requireNonNull(time, "time");
         byte[] data = (connected ? "{\"connected\":true}" : "{\"connected\":false}").getBytes(StandardCharsets.UTF_8);
         return CloudEventBuilder.v1()
-                .withId(UUID.randomUUID().toString())
+                .withId(randomId())
                 .withType(CONNECTION_TYPE)
-                .withSource(URI.create(SOURCE_SCHEME + percentEncode(application) + '/' + percentEncode(device)))
+                .withSource(source(application, device))
                 .withSubject(CONNECTION_SUBJECT)
                 .withTime(time)
                 .withData(APPLICATION_JSON, data)
@@ -131,6 +136,24 @@ public final class EventMapper {
                 .withExtension(EXT_PARTITION_KEY, application + '/' + device)
                 .withExtension(EXT_INSTANCE, instance)
                 .build();
+    }
+
+    /**
+     * A random (version 4) UUID. Event ids need to be unique, not unpredictable: a thread-local generator is much
+     * cheaper than the secure one behind {@link UUID#randomUUID()}.
+     */
+    static String randomId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long most = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(most, least).toString();
+    }
+
+    /** The {@code source} of a device's events, built once per device (a URI is costly to parse). */
+    private URI source(String application, String device) {
+        return sources.computeIfAbsent(application, app -> new ConcurrentHashMap<>())
+                .computeIfAbsent(device, d -> URI.create(SOURCE_SCHEME + percentEncode(application) + '/'
+                        + percentEncode(d)));
     }
 
     private static String dataContentType(byte[] payload, String contentType) {
