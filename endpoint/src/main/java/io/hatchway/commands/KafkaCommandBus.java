@@ -4,6 +4,7 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.kafka.CloudEventDeserializer;
 import io.cloudevents.kafka.CloudEventSerializer;
+import io.hatchway.events.EventMapper;
 import io.hatchway.registry.Device;
 import io.hatchway.registry.Registry;
 import io.hatchway.registry.RegistrySnapshot;
@@ -24,8 +25,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -161,7 +160,7 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
         CloudEventBuilder event = CloudEventBuilder.v1()
                 .withId(UUID.randomUUID().toString())
                 .withType(COMMAND_TYPE)
-                .withSource(URI.create("drogue://" + encode(application) + "/" + encode(name)))
+                .withSource(EventMapper.sourceOf(application, name))
                 .withSubject(command)
                 .withTime(OffsetDateTime.now(ZoneOffset.UTC))
                 .withExtension("application", application)
@@ -188,10 +187,6 @@ public final class KafkaCommandBus implements CommandBus, AutoCloseable {
             result.completeExceptionally(new IllegalStateException("too many commands waiting for Kafka"));
         }
         return result;
-    }
-
-    private static String encode(String segment) {
-        return java.net.URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     @Override

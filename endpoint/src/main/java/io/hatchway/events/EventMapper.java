@@ -152,8 +152,18 @@ public final class EventMapper {
     /** The {@code source} of a device's events, built once per device (a URI is costly to parse). */
     private URI source(String application, String device) {
         return sources.computeIfAbsent(application, app -> new ConcurrentHashMap<>())
-                .computeIfAbsent(device, d -> URI.create(SOURCE_SCHEME + percentEncode(application) + '/'
-                        + percentEncode(d)));
+                .computeIfAbsent(device, d -> sourceOf(application, d));
+    }
+
+    /** {@code drogue://{app}/{device}}, both percent-encoded: the source of a device's events and commands. */
+    public static URI sourceOf(String application, String device) {
+        return URI.create(SOURCE_SCHEME + percentEncode(application) + '/' + percentEncode(device));
+    }
+
+    /** The failure inside a {@link java.util.concurrent.CompletionException}, or {@code error} itself. */
+    public static Throwable causeOf(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
     }
 
     private static String dataContentType(byte[] payload, String contentType) {
@@ -174,7 +184,7 @@ public final class EventMapper {
      * @param name an application or device name
      * @return the encoded name; the same instance if nothing needed encoding
      */
-    static String percentEncode(String name) {
+    public static String percentEncode(String name) {
         int i = 0;
         while (i < name.length() && isUnreserved(name.charAt(i))) {
             i++;

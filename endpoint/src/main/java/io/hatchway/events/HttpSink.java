@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -297,7 +296,7 @@ public final class HttpSink implements EventSink {
             finish(delivery, null);
             return;
         }
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = EventMapper.causeOf(error);
         String outcome = cause == null ? "HTTP " + response.statusCode() : cause.toString();
         long remaining = delivery.deadline - System.nanoTime();
         if (remaining <= 0) {

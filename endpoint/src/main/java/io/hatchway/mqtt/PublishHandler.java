@@ -1,6 +1,7 @@
 package io.hatchway.mqtt;
 
 import io.cloudevents.CloudEvent;
+import io.hatchway.events.EventMapper;
 import io.hatchway.events.SinkFullException;
 import io.hatchway.metrics.EndpointMetrics.PublishOutcome;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,7 +12,6 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.OptionalLong;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -108,8 +108,7 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
         long start = System.nanoTime();
         services.sink().send(event).whenComplete((ok, error) -> ctx.executor().execute(() -> {
             services.metrics().sinkSend(System.nanoTime() - start);
-            Throwable cause = error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = EventMapper.causeOf(error);
             boolean full = cause instanceof SinkFullException;
             if (full && session.state() == SessionState.CONNECTED
                     && ctx.executor().ticker().nanoTime() - since < services.settings().blockedTimeout().toNanos()) {

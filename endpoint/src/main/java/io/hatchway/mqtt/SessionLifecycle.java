@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -190,8 +189,7 @@ public final class SessionLifecycle {
             if (error == null) {
                 return;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
+            Throwable cause = EventMapper.causeOf(error);
             if (cause instanceof SinkFullException && retryMillis <= LAST_RETRY_MILLIS) {
                 executor.schedule(() -> send(event, executor, retryMillis * 2), retryMillis, TimeUnit.MILLISECONDS);
                 return;
