@@ -159,16 +159,19 @@ class KafkaSinkFaultTest {
         stopBroker();
 
         List<CompletableFuture<Void>> accepted = new ArrayList<>();
+        List<String> acceptedIds = new ArrayList<>();
         CompletableFuture<Void> rejected = null;
         long slowestSendNanos = 0;
         for (int i = 0; i < 1000 && rejected == null; i++) {
             long start = System.nanoTime();
-            CompletableFuture<Void> future = sink.send(event("fault-3", "device-" + (i % 5), 1000));
+            CloudEvent sent = event("fault-3", "device-" + (i % 5), 1000);
+            CompletableFuture<Void> future = sink.send(sent);
             slowestSendNanos = Math.max(slowestSendNanos, System.nanoTime() - start);
             if (future.isDone()) {
                 rejected = future;
             } else {
                 accepted.add(future);
+                acceptedIds.add(sent.getId());
             }
         }
 
@@ -182,10 +185,19 @@ class KafkaSinkFaultTest {
         assertTrue(noneDone(accepted));
 
         startBroker();
-        for (CompletableFuture<Void> future : accepted) {
-            future.get(90, TimeUnit.SECONDS);
+        // After an in-place restart the broker may refuse the producer's pending batches (out-of-order sequence):
+        // those events then fail, which is allowed. What is not allowed: an acknowledged event missing in Kafka.
+        Set<String> acknowledged = new java.util.HashSet<>();
+        for (int i = 0; i < accepted.size(); i++) {
+            try {
+                accepted.get(i).get(90, TimeUnit.SECONDS);
+                acknowledged.add(acceptedIds.get(i));
+            } catch (ExecutionException failed) {
+                assertInstanceOf(SinkException.class, failed.getCause());
+            }
         }
-        assertEquals(accepted.size() + 1, kafka.read("events-fault-3", accepted.size() + 1).size());
+        Set<String> stored = idsIn(kafka.read("events-fault-3", acknowledged.size() + 1));
+        assertTrue(stored.containsAll(acknowledged), "every acknowledged event is in Kafka");
     }
 
     @Test
