@@ -20,8 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.io.ByteArrayOutputStream;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +47,7 @@ public class EventMappingBenchmark {
     private final CloudEventSerializer binary = new CloudEventSerializer();
     private final CloudEventSerializer structured = new CloudEventSerializer();
     private final EventLines lines = new EventLines();
-    private final OffsetDateTime arrival = OffsetDateTime.now(ZoneOffset.UTC);
+    private final Instant arrival = Instant.now();
     private String application = BenchmarkFixtures.APPLICATION;
     private String device = BenchmarkFixtures.DEVICE;
     private String channel = BenchmarkFixtures.TOPIC;

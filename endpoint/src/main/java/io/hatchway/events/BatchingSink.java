@@ -213,10 +213,12 @@ public abstract class BatchingSink implements EventSink {
                 batch.set(i, null);
                 continue;
             }
+            int lineStart = buffer.size();
             try {
                 lines.append(pending.event(), buffer);
                 written++;
             } catch (RuntimeException e) {
+                buffer.truncate(lineStart);
                 batch.set(i, null);
                 pending.fail(new SinkException("cannot serialise event " + pending.event().getId(), e));
             }
@@ -270,6 +272,11 @@ public abstract class BatchingSink implements EventSink {
 
         int capacity() {
             return buf.length;
+        }
+
+        /** Drops what was written after the first {@code size} bytes. */
+        void truncate(int size) {
+            count = size;
         }
     }
 }

@@ -1,13 +1,11 @@
 package io.hatchway.events;
 
 import io.cloudevents.CloudEvent;
-import io.cloudevents.core.builder.CloudEventBuilder;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
+import java.time.Instant;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -84,13 +82,13 @@ public final class EventMapper {
      * @param channel the channel (from the topic), used as {@code subject}
      * @param payload the publish payload
      * @param contentType the MQTT 5 Content Type property, or null when absent
-     * @param arrival when the publish arrived, used as {@code time}
+     * @param arrival when the publish arrived, used as {@code time} (in UTC)
      * @return the event, ready for an {@link EventSink}
      * @throws InvalidPayloadException if {@code contentType} declares JSON ({@code application/json} or
      *         {@code type/subtype+json}, case-insensitive, parameters ignored) but the payload is not one JSON value
      */
     public CloudEvent map(String application, String device, String sender, String channel, byte[] payload,
-                          String contentType, OffsetDateTime arrival) {
+                          String contentType, Instant arrival) {
         Objects.requireNonNull(application, "application");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(sender, "sender");
@@ -98,19 +96,8 @@ public final class EventMapper {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(arrival, "arrival");
 
-        return CloudEventBuilder.v1()
-                .withId(randomId())
-                .withType(EVENT_TYPE)
-                .withSource(source(application, device))
-                .withSubject(channel)
-                .withTime(arrival)
-                .withData(dataContentType(payload, contentType), payload)
-                .withExtension(EXT_APPLICATION, application)
-                .withExtension(EXT_DEVICE, device)
-                .withExtension(EXT_SENDER, sender)
-                .withExtension(EXT_PARTITION_KEY, application + '/' + sender)
-                .withExtension(EXT_INSTANCE, instance)
-                .build();
+        return event(EVENT_TYPE, application, device, sender, channel, arrival,
+                dataContentType(payload, contentType), payload);
     }
 
     /**
@@ -118,35 +105,23 @@ public final class EventMapper {
      * {@value #CONNECTION_TYPE}, subject {@value #CONNECTION_SUBJECT}, JSON data {@code {"connected": true|false}},
      * with the same source and extensions as device events (the device is its own sender).
      */
-    public CloudEvent connection(String application, String device, boolean connected, OffsetDateTime time) {
+    public CloudEvent connection(String application, String device, boolean connected, Instant time) {
         Objects.requireNonNull(application, "application");
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(time, "time");
         byte[] data = (connected ? "{\"connected\":true}" : "{\"connected\":false}").getBytes(StandardCharsets.UTF_8);
-        return CloudEventBuilder.v1()
-                .withId(randomId())
-                .withType(CONNECTION_TYPE)
-                .withSource(source(application, device))
-                .withSubject(CONNECTION_SUBJECT)
-                .withTime(time)
-                .withData(APPLICATION_JSON, data)
-                .withExtension(EXT_APPLICATION, application)
-                .withExtension(EXT_DEVICE, device)
-                .withExtension(EXT_SENDER, device)
-                .withExtension(EXT_PARTITION_KEY, application + '/' + device)
-                .withExtension(EXT_INSTANCE, instance)
-                .build();
+        return event(CONNECTION_TYPE, application, device, device, CONNECTION_SUBJECT, time, APPLICATION_JSON, data);
     }
 
-    /**
-     * A random (version 4) UUID. Event ids need to be unique, not unpredictable: a thread-local generator is much
-     * cheaper than the secure one behind {@link UUID#randomUUID()}.
-     */
-    static String randomId() {
+    private CloudEvent event(String type, String application, String device, String sender, String subject,
+                             Instant time, String dataContentType, byte[] data) {
+        // A random (version 4) UUID. Event ids need to be unique, not unpredictable: a thread-local generator is
+        // much cheaper than the secure one behind UUID.randomUUID().
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long most = (random.nextLong() & ~0xF000L) | 0x4000L;
         long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(most, least).toString();
+        return new DeviceEvent(most, least, type, source(application, device), subject, time, dataContentType, data,
+                application, device, sender, instance);
     }
 
     /** The {@code source} of a device's events, built once per device (a URI is costly to parse). */

@@ -14,9 +14,6 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Optional;
 
 /**
@@ -62,17 +59,10 @@ final class PublishReader {
         try {
             return new Accepted(mapper.map(session.application().name(), device.get(), self,
                     target.get().channel(), ByteBufUtil.getBytes(publish.payload()),
-                    session.isV5() ? contentType(properties) : null, nowUtc()));
+                    session.isV5() ? contentType(properties) : null, Instant.now()));
         } catch (InvalidPayloadException e) {
             return invalidPayload(e.getMessage());
         }
-    }
-
-    /** The current time in UTC, without {@code OffsetDateTime.now(UTC)}'s zone-rules lookups (costly on JDK 17). */
-    static OffsetDateTime nowUtc() {
-        Instant now = Instant.now();
-        return OffsetDateTime.of(LocalDateTime.ofEpochSecond(now.getEpochSecond(), now.getNano(), ZoneOffset.UTC),
-                ZoneOffset.UTC);
     }
 
     private static Refused invalidPayload(String reason) {

@@ -6,8 +6,7 @@ import io.hatchway.events.EventMapper;
 import io.hatchway.events.InvalidPayloadException;
 import io.hatchway.registry.Registry;
 
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -30,7 +29,7 @@ public final class WillReader {
     record WillEvent(EventMapper mapper, String application, String device, String sender, String channel,
                      Will will) {
         CloudEvent build() {
-            OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+            Instant now = Instant.now();
             try {
                 return mapper.map(application, device, sender, channel, will.payload(), will.contentType(), now);
             } catch (InvalidPayloadException e) {

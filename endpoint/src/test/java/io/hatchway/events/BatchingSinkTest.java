@@ -3,12 +3,14 @@ package io.hatchway.events;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.jackson.JsonFormat;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +32,7 @@ class BatchingSinkTest {
 
     private CloudEvent event(int sequence) {
         return mapper.map("app", "device", "device", "c",
-                Integer.toString(sequence).getBytes(StandardCharsets.UTF_8), null, OffsetDateTime.now());
+                Integer.toString(sequence).getBytes(StandardCharsets.UTF_8), null, Instant.now());
     }
 
     private static Throwable failureOf(CompletableFuture<Void> future) {
@@ -81,21 +83,49 @@ class BatchingSinkTest {
 
     @Test
     void eventThatCannotBeSerialisedFailsAloneAndTheRestOfItsBatchIsWritten() throws Exception {
+        CloudEvent unserialisable = CloudEventBuilder.v1(event(1)).withData("application/octet-stream",
+                new ExplodingData()).build();
+
+        assertFailsAloneBetweenTwoWrittenEvents(unserialisable);
+    }
+
+    @Test
+    void eventFailingHalfwayThroughItsLineLeavesNothingOfItInTheBatch() throws Exception {
+        CloudEvent broken = event(1);
+        // Fails after the attributes were written, while the extensions are.
+        CloudEvent failsMidLine = (CloudEvent) Proxy.newProxyInstance(CloudEvent.class.getClassLoader(),
+                new Class<?>[] {CloudEvent.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getExtension")) {
+                        throw new IllegalStateException("extension cannot be read");
+                    }
+                    return method.invoke(broken, args);
+                });
+
+        GatedSink sink = assertFailsAloneBetweenTwoWrittenEvents(failsMidLine);
+
+        JsonFormat format = new JsonFormat();
+        for (String line : sink.rawLines) {
+            assertEquals("device", format.deserialize(line.getBytes(StandardCharsets.UTF_8)).getExtension("device"),
+                    line);
+        }
+    }
+
+    /** Event 0 is written alone, then {@code bad} and event 2 in one batch: bad fails, 0 and 2 are written. */
+    private GatedSink assertFailsAloneBetweenTwoWrittenEvents(CloudEvent bad) throws Exception {
         GatedSink sink = new GatedSink(10);
         CompletableFuture<Void> first = sink.send(event(0));
         await().atMost(10, TimeUnit.SECONDS).until(() -> sink.writing);
-        CloudEvent unserialisable = CloudEventBuilder.v1(event(1)).withData("application/octet-stream",
-                new ExplodingData()).build();
-        CompletableFuture<Void> bad = sink.send(unserialisable);
+        CompletableFuture<Void> failed = sink.send(bad);
         CompletableFuture<Void> good = sink.send(event(2));
 
         sink.gate.countDown();
 
         first.get(10, TimeUnit.SECONDS);
         good.get(10, TimeUnit.SECONDS);
-        assertInstanceOf(SinkException.class, failureOf(bad));
+        assertInstanceOf(SinkException.class, failureOf(failed));
         sink.close();
         assertEquals(List.of("0", "2"), sink.lines());
+        return sink;
     }
 
     @Test
@@ -139,6 +169,7 @@ class BatchingSinkTest {
         final AtomicInteger failures = new AtomicInteger();
         volatile boolean writing;
         private final List<String> data = new ArrayList<>();
+        final List<String> rawLines = new ArrayList<>();
 
         GatedSink(int capacity) {
             super("gated", capacity);
@@ -159,6 +190,7 @@ class BatchingSinkTest {
             }
             String text = StandardCharsets.UTF_8.decode(batch).toString();
             for (String line : text.split("\n")) {
+                rawLines.add(line);
                 int start = line.indexOf("\"data\":") + "\"data\":".length();
                 data.add(line.substring(start, line.indexOf('}', start)));
             }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.hatchway.events.CloudEventAssertions.assertSameEvent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -34,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FileSinkTest {
 
-    private static final OffsetDateTime ARRIVAL = OffsetDateTime.of(2024, 5, 17, 12, 30, 45, 123_456_789,
-            ZoneOffset.ofHours(2));
+    private static final Instant ARRIVAL = OffsetDateTime.of(2024, 5, 17, 12, 30, 45, 123_456_789,
+            ZoneOffset.ofHours(2)).toInstant();
     private static final JsonFormat FORMAT = new JsonFormat();
 
     private final EventMapper mapper = new EventMapper("hatchway-test");
@@ -75,21 +76,6 @@ class FileSinkTest {
         return events;
     }
 
-    private static void assertSameEvent(CloudEvent expected, CloudEvent actual) {
-        assertEquals(expected.getSpecVersion(), actual.getSpecVersion());
-        assertEquals(expected.getId(), actual.getId());
-        assertEquals(expected.getType(), actual.getType());
-        assertEquals(expected.getSource(), actual.getSource());
-        assertEquals(expected.getSubject(), actual.getSubject());
-        assertEquals(expected.getTime(), actual.getTime());
-        assertEquals(expected.getDataContentType(), actual.getDataContentType());
-        assertEquals(expected.getDataSchema(), actual.getDataSchema());
-        assertEquals(expected.getExtensionNames(), actual.getExtensionNames());
-        for (String name : expected.getExtensionNames()) {
-            assertEquals(expected.getExtension(name), actual.getExtension(name), name);
-        }
-        assertArrayEquals(expected.getData().toBytes(), actual.getData().toBytes());
-    }
 
     @Test
     void eachEventBecomesOneLineThatParsesBackToTheSameEvent() throws Exception {
@@ -112,9 +98,6 @@ class FileSinkTest {
         for (int i = 0; i < sent.size(); i++) {
             assertSameEvent(sent.get(i), read.get(i));
         }
-        // Base64 data round-trips to an equal event, byte for byte.
-        assertEquals(sent.get(1), read.get(1));
-        assertEquals(sent.get(2), read.get(2));
     }
 
     @Test
@@ -146,7 +129,7 @@ class FileSinkTest {
         await(sink.send(event));
 
         assertTrue(Files.readString(file).contains("\"data_base64\""));
-        assertEquals(event, readEvents(file).get(0));
+        assertSameEvent(event, readEvents(file).get(0));
     }
 
     @Test
@@ -178,7 +161,7 @@ class FileSinkTest {
         assertEquals(2, lines.size());
         assertTrue(lines.get(0).contains("\"data_base64\""), lines.get(0));
         assertTrue(lines.get(1).contains("\"data_base64\""), lines.get(1));
-        assertEquals(textJson, readEvents(file).get(0));
+        assertSameEvent(textJson, readEvents(file).get(0));
     }
 
     @Test

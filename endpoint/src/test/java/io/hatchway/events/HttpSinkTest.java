@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -39,8 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HttpSinkTest {
 
-    private static final OffsetDateTime ARRIVAL = OffsetDateTime.of(2024, 5, 17, 12, 30, 45, 123_000_000,
-            ZoneOffset.UTC);
+    private static final Instant ARRIVAL = OffsetDateTime.of(2024, 5, 17, 12, 30, 45, 123_000_000,
+            ZoneOffset.UTC).toInstant();
 
     private final EventMapper mapper = new EventMapper("hatchway-test");
     private final List<HttpSink> sinks = new ArrayList<>();

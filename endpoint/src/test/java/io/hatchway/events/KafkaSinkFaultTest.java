@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.time.OffsetDateTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -89,7 +89,7 @@ class KafkaSinkFaultTest {
 
     private CloudEvent event(String application, String device, int size) {
         byte[] payload = new byte[size];
-        return mapper.map(application, device, device, "telemetry", payload, null, OffsetDateTime.now());
+        return mapper.map(application, device, device, "telemetry", payload, null, Instant.now());
     }
 
     private static Set<String> idsIn(List<ConsumerRecord<String, byte[]>> records) {
