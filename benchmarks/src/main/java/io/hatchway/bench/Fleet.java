@@ -23,39 +23,40 @@ public final class Fleet {
     private Fleet() {
     }
 
-    /** {@code count} generated devices. */
-    public static List<DeviceLogin> generated(int count, String app, String passwordPrefix, boolean noAuth,
-                                              String runId) {
+    /** {@code count} generated devices, {@code dev-first} onwards. */
+    public static List<DeviceLogin> generated(int first, int count, String app, String passwordPrefix,
+                                              boolean noAuth, String runId) {
         List<DeviceLogin> logins = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            String name = "dev-" + i;
+            String name = "dev-" + (first + i);
             logins.add(login(i, name, app, noAuth ? null : passwordPrefix + name, runId));
         }
         return logins;
     }
 
     /**
-     * The first {@code limit} devices of {@code app} in {@code registry}, in registry order (all if empty).
+     * {@code limit} devices of {@code app} in {@code registry} (all if empty) after skipping the first {@code skip},
+     * in registry order.
      *
      * @throws UsageException if the registry is invalid, the application has too few devices, or a device has no
      *                        plain {@code pass} credential to log in with
      */
-    public static List<DeviceLogin> fromRegistry(Path registry, String app, OptionalInt limit, String runId)
-            throws UsageException {
+    public static List<DeviceLogin> fromRegistry(Path registry, String app, int skip, OptionalInt limit,
+                                                 String runId) throws UsageException {
         List<Device> devices;
         try {
             devices = RegistryLoader.load(registry).devices(app);
         } catch (RegistryException e) {
             throw new UsageException("--registry-in: " + e.getMessage());
         }
-        int count = limit.orElse(devices.size());
-        if (devices.isEmpty() || devices.size() < count) {
+        int count = limit.orElse(Math.max(devices.size() - skip, 0));
+        if (count == 0 || devices.size() < skip + count) {
             throw new UsageException("--registry-in " + registry + ": application " + app + " has " + devices.size()
-                    + " devices, " + Math.max(count, 1) + " needed");
+                    + " devices, " + (skip + Math.max(count, 1)) + " needed");
         }
         List<DeviceLogin> logins = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            Device device = devices.get(i);
+            Device device = devices.get(skip + i);
             String password = plainPassword(device).orElseThrow(() -> new UsageException("--registry-in "
                     + registry + ": device " + device.name() + " has no plain pass credential to log in with"));
             logins.add(login(i, device.name(), app, password, runId));

@@ -108,10 +108,11 @@ public final class LoadTool {
 
     private static List<DeviceLogin> devices(Options options, String runId) throws UsageException {
         if (options.registryIn().isPresent()) {
-            return Fleet.fromRegistry(options.registryIn().get(), options.app(), options.devices(), runId);
+            return Fleet.fromRegistry(options.registryIn().get(), options.app(), options.firstDevice(),
+                    options.devices(), runId);
         }
-        return Fleet.generated(options.devices().orElse(OptionParser.DEFAULT_DEVICES), options.app(),
-                options.passwordPrefix(), options.noAuth(), runId);
+        return Fleet.generated(options.firstDevice(), options.devices().orElse(OptionParser.DEFAULT_DEVICES),
+                options.app(), options.passwordPrefix(), options.noAuth(), runId);
     }
 
     private static ConnectionFactory factory(Options options, Optional<TrustManagerFactory> trust) {

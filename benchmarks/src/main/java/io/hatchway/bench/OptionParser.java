@@ -31,6 +31,8 @@ public final class OptionParser {
             Devices
               --devices N              devices, one connection each, named dev-0 .. dev-N-1 (default 10; with
                                        --registry-in: the first N of the application's devices, default all)
+              --first-device K         start at dev-K instead of dev-0 (with --registry-in: skip the first K
+                                       devices), so that runs side by side use different devices (default 0)
               --app NAME               their application (default my-app)
               --password-prefix P      device dev-i logs in as dev-i@APP with password P + dev-i (default pass-)
               --registry-out FILE      write a Hatchway registry with these devices first
@@ -69,7 +71,7 @@ public final class OptionParser {
 
     private static final Set<String> FLAGS = Set.of("no-auth", "soak", "registry-only", "help");
     private static final Set<String> VALUED = Set.of("host", "port", "transport", "ca", "ws-path", "mqtt", "client",
-            "devices", "app", "password-prefix", "registry-out", "registry-in", "connect-rate", "connect-timeout",
+            "devices", "first-device", "app", "password-prefix", "registry-out", "registry-in", "connect-rate", "connect-timeout",
             "qos", "rate", "window", "payload", "topic", "warmup", "duration", "max-duration", "summary-json",
             "server-pid", "verify-file", "verify-kafka", "verify-topic", "verify-timeout");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
@@ -116,6 +118,7 @@ public final class OptionParser {
 
         OptionalInt devices = a.has("devices") ? OptionalInt.of(a.integer("devices", 0, 1, 1_000_000))
                 : OptionalInt.empty();
+        int firstDevice = a.integer("first-device", 0, 0, 1_000_000);
         String app = a.string("app", "my-app");
         boolean noAuth = values.containsKey("no-auth");
         Optional<Path> registryOut = a.path("registry-out");
@@ -167,7 +170,8 @@ public final class OptionParser {
         Optional<Options.VerifyTarget> verify = verifyTarget(a, app);
         Duration verifyTimeout = a.duration("verify-timeout", Duration.ofSeconds(30));
         a.requireAllUsed();
-        return new Options(host, port, transport, ca, wsPath, client, devices, app, passwordPrefix, registryOut,
+        return new Options(host, port, transport, ca, wsPath, client, devices, firstDevice, app, passwordPrefix,
+                registryOut,
                 registryOnly, registryIn, noAuth, connectRate, connectTimeout, qos, rate, window, payload, warmup,
                 duration, soak, maxDuration, mqtt, topic, summaryJson, serverPid, verify, verifyTimeout);
     }

@@ -18,6 +18,8 @@ import java.util.OptionalLong;
  * @param client          the MQTT client implementation
  * @param devices         number of devices, each with its own connection; empty: 10 generated devices, or every
  *                        device of {@code app} in {@code registryIn}
+ * @param firstDevice     the number of the first generated device ({@code dev-K} ...), or how many devices of
+ *                        {@code registryIn} to skip: lets several runs use different devices of one registry
  * @param app             the Hatchway application of the devices
  * @param passwordPrefix  device {@code dev-i} logs in with password {@code passwordPrefix + "dev-i"}
  * @param registryOut     write a registry of the generated devices here before connecting
@@ -43,7 +45,7 @@ import java.util.OptionalLong;
  * @param verifyTimeout   how long to wait for acknowledged messages to show up in the sink
  */
 public record Options(String host, int port, TransportKind transport, Optional<Path> ca, String wsPath,
-                      ClientKind client, OptionalInt devices, String app, String passwordPrefix,
+                      ClientKind client, OptionalInt devices, int firstDevice, String app, String passwordPrefix,
                       Optional<Path> registryOut, boolean registryOnly, Optional<Path> registryIn, boolean noAuth,
                       double connectRate, Duration connectTimeout, int qos, Optional<Long> rate, int window,
                       int payloadBytes, Duration warmup, Duration duration, boolean soak, Duration maxDuration,

@@ -28,7 +28,7 @@ class LoadToolEndToEndTest {
                                                                                       @TempDir Path dir)
             throws Exception {
         Path registry = dir.resolve("registry.yaml");
-        RegistryWriter.write(registry, "my-app", Fleet.generated(2, "my-app", "pass-", false, "abcd1234"));
+        RegistryWriter.write(registry, "my-app", Fleet.generated(0, 2, "my-app", "pass-", false, "abcd1234"));
         try (InProcessHatchway hatchway = InProcessHatchway.start(registry, dir.resolve("events.jsonl"))) {
             Run run = run(dir, "--port", Integer.toString(hatchway.mqttPort()), "--devices", "2", "--qos", "1",
                     "--duration", "1500ms", "--client", client, "--mqtt", Integer.toString(mqtt),
@@ -51,7 +51,7 @@ class LoadToolEndToEndTest {
     @Test
     void wrongPasswordsAreCountedByConnackReasonAndTheRunFails(@TempDir Path dir) throws Exception {
         Path registry = dir.resolve("registry.yaml");
-        RegistryWriter.write(registry, "my-app", Fleet.generated(2, "my-app", "pass-", false, "abcd1234"));
+        RegistryWriter.write(registry, "my-app", Fleet.generated(0, 2, "my-app", "pass-", false, "abcd1234"));
         try (InProcessHatchway hatchway = InProcessHatchway.start(registry, dir.resolve("events.jsonl"))) {
             Run run = run(dir, "--port", Integer.toString(hatchway.mqttPort()), "--devices", "2",
                     "--password-prefix", "wrong-", "--duration", "100ms");

@@ -22,6 +22,7 @@ class OptionParserTest {
         assertEquals(TransportKind.TCP, o.transport());
         assertEquals(Options.ClientKind.NETTY, o.client());
         assertEquals(OptionalInt.empty(), o.devices());
+        assertEquals(0, o.firstDevice());
         assertEquals("my-app", o.app());
         assertEquals(1, o.qos());
         assertEquals(Optional.empty(), o.rate());
@@ -38,7 +39,7 @@ class OptionParserTest {
     @Test
     void everyOptionIsReadInBothSpellings() throws Exception {
         Options o = OptionParser.parse("--host", "localhost", "--port=1884", "--transport", "tls", "--ca", "ca.pem",
-                "--devices", "50", "--app=fleet", "--password-prefix", "pw-", "--registry-out", "reg.yaml",
+                "--devices", "50", "--first-device=7", "--app=fleet", "--password-prefix", "pw-", "--registry-out", "reg.yaml",
                 "--connect-rate", "250.5", "--qos", "0", "--rate", "20000", "--window", "8", "--payload", "128",
                 "--warmup", "5s", "--duration", "500ms", "--mqtt", "3", "--topic", "status", "--summary-json",
                 "out.json", "--verify-file", "events.jsonl", "--verify-timeout", "1m", "--client", "hivemq",
@@ -48,6 +49,7 @@ class OptionParserTest {
         assertEquals(TransportKind.TLS, o.transport());
         assertEquals(Optional.of(Path.of("ca.pem")), o.ca());
         assertEquals(OptionalInt.of(50), o.devices());
+        assertEquals(7, o.firstDevice());
         assertEquals("fleet", o.app());
         assertEquals("pw-", o.passwordPrefix());
         assertEquals(Optional.of(Path.of("reg.yaml")), o.registryOut());
