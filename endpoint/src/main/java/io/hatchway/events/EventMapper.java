@@ -30,8 +30,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <tr><td>data</td><td>the payload bytes, unchanged</td></tr>
  * </table>
  *
- * <p>Immutable and thread-safe; {@link #map} may run on any event loop. It does not block and checks JSON by
- * streaming over tokens, without building a tree.
+ * <p>Immutable and thread-safe; {@link #map} may run on any event loop. It does not block, and its JSON check
+ * allocates nothing ({@link JsonValidator}).
  */
 public final class EventMapper {
 

@@ -33,24 +33,16 @@ final class JsonPayloads {
     /**
      * Tells whether a payload is exactly one complete JSON value (object, array, string, number, {@code true},
      * {@code false} or {@code null}), optionally surrounded by whitespace, encoded in UTF-8 without a byte order mark.
-     * An empty or blank payload is not JSON. Streams over the tokens without building a tree.
+     * An empty or blank payload is not JSON. A byte order mark, UTF-16/32 text and malformed UTF-8 are rejected: such
+     * a payload could not be embedded into a UTF-8 line as is, and Drogue Cloud (serde_json) rejects them too. Strict
+     * RFC 8259, within Jackson's default nesting, number and name limits so that {@link #compact} can parse every
+     * payload accepted here. Allocation-free, see {@link JsonValidator}.
      *
      * @param payload the raw bytes
      * @return true if the payload is a single JSON value
      */
     static boolean isJson(byte[] payload) {
-        if (!isPlainUtf8Candidate(payload)) {
-            return false;
-        }
-        try (JsonParser parser = FACTORY.createParser(payload)) {
-            if (parser.nextToken() == null) {
-                return false;
-            }
-            parser.skipChildren();
-            return parser.nextToken() == null;
-        } catch (IOException e) {
-            return false;
-        }
+        return JsonValidator.isJson(payload);
     }
 
     /**
@@ -110,22 +102,5 @@ final class JsonPayloads {
             throw new UncheckedIOException("payload is not JSON", e);
         }
         return out.toByteArray();
-    }
-
-    /**
-     * Jackson guesses UTF-16/32 from zero bytes and skips a UTF-8 byte order mark; a payload accepted that way could
-     * not be embedded into a UTF-8 line as is, and Drogue Cloud (serde_json) rejects both, so neither counts as JSON.
-     */
-    private static boolean isPlainUtf8Candidate(byte[] payload) {
-        if (payload.length >= 3 && payload[0] == (byte) 0xEF && payload[1] == (byte) 0xBB
-                && payload[2] == (byte) 0xBF) {
-            return false;
-        }
-        for (byte b : payload) {
-            if (b == 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }
