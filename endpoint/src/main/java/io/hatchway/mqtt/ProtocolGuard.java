@@ -13,6 +13,7 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.Queue;
@@ -41,6 +42,12 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
     private static final Set<MqttMessageType> SERVER_ONLY = EnumSet.of(MqttMessageType.CONNACK,
             MqttMessageType.SUBACK, MqttMessageType.UNSUBACK, MqttMessageType.PINGRESP, MqttMessageType.AUTH);
 
+    /**
+     * Whether this socket read already noted its time in the session: one clock read per read, however many
+     * packets it brought.
+     */
+    private boolean stamped;
+
     /** Created only when a client sends packets before its CONNACK (most do not): idle connections stay small. */
     private Queue<Object> held;
 
@@ -51,7 +58,10 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        session.seen();
+        if (!stamped) {
+            session.received(Instant.now());
+            stamped = true;
+        }
         if (message.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
             decodeFailure(ctx, session, message.decoderResult().cause());
@@ -129,6 +139,12 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
                 ? new byte[] {0x20, 0x03, 0x00, (byte) 0x84, 0x00}
                 : new byte[] {0x20, 0x02, 0x00, 0x01};
         ctx.writeAndFlush(Unpooled.wrappedBuffer(connack)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        stamped = false;
+        ctx.fireChannelReadComplete();
     }
 
     @Override

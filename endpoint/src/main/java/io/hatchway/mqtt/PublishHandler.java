@@ -91,7 +91,7 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
         }
         long now = ctx.executor().ticker().nanoTime();
         Object handle = acks.add(qos, packetId, now);
-        attempt(ctx, session, qos, handle, event, now, FIRST_RETRY_MILLIS);
+        attempt(ctx, session, qos, handle, event, now, now, FIRST_RETRY_MILLIS);
         if (acks.size() >= services.settings().receiveMaximum()) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -104,17 +104,18 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
      * {@code blockedTimeout} is refused (v5 0x97).
      */
     private void attempt(ChannelHandlerContext ctx, Session session, int qos, Object handle, CloudEvent event,
-                         long since, long retryMillis) {
-        long start = System.nanoTime();
+                         long since, long start, long retryMillis) {
         services.sink().send(event).whenComplete((ok, error) -> ctx.executor().execute(() -> {
-            services.metrics().sinkSend(System.nanoTime() - start);
+            long now = ctx.executor().ticker().nanoTime();
+            services.metrics().sinkSend(now - start);
             Throwable cause = EventMapper.causeOf(error);
             boolean full = cause instanceof SinkFullException;
             if (full && session.state() == SessionState.CONNECTED
-                    && ctx.executor().ticker().nanoTime() - since < services.settings().blockedTimeout().toNanos()) {
+                    && now - since < services.settings().blockedTimeout().toNanos()) {
                 ctx.channel().config().setAutoRead(false);
                 ctx.executor().schedule(() -> attempt(ctx, session, qos, handle, event, since,
-                        Math.min(retryMillis * 2, LAST_RETRY_MILLIS)), retryMillis, TimeUnit.MILLISECONDS);
+                        ctx.executor().ticker().nanoTime(), Math.min(retryMillis * 2, LAST_RETRY_MILLIS)),
+                        retryMillis, TimeUnit.MILLISECONDS);
                 return;
             }
             byte code = Acknowledgements.SUCCESS;

@@ -13,7 +13,6 @@ import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -59,7 +58,7 @@ final class PublishReader {
         try {
             return new Accepted(mapper.map(session.application().name(), device.get(), self,
                     target.get().channel(), ByteBufUtil.getBytes(publish.payload()),
-                    session.isV5() ? contentType(properties) : null, Instant.now()));
+                    session.isV5() ? contentType(properties) : null, session.receivedAt()));
         } catch (InvalidPayloadException e) {
             return invalidPayload(e.getMessage());
         }

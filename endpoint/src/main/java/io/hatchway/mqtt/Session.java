@@ -31,7 +31,8 @@ public final class Session {
     private long attempt;
     private volatile long clientMaximumPacketSize = Long.MAX_VALUE;
     private boolean problemInformation = true;
-    private volatile long lastSeenMillis = System.currentTimeMillis();
+    /** When the last read that brought packets began, in nanoseconds since the epoch. */
+    private volatile long lastReadNanos = epochNanos(Instant.now());
     private volatile Instant connectedSince;
     private Will will;
     private long dialectGeneration = -1;
@@ -104,9 +105,25 @@ public final class Session {
         this.attempt = attempt;
     }
 
-    /** Notes that the client sent a packet. Event-loop only (readers may be on any thread). */
-    void seen() {
-        lastSeenMillis = System.currentTimeMillis();
+    /**
+     * Notes that a read from the socket brought packets, at {@code now}: the time they arrived. Event-loop only
+     * (readers may be on any thread).
+     */
+    void received(Instant now) {
+        lastReadNanos = epochNanos(now);
+    }
+
+    /** When the read began that brought the packet being handled: the arrival time of its events. */
+    Instant receivedAt() {
+        return Instant.ofEpochSecond(0, lastReadNanos);
+    }
+
+    private long lastSeenMillis() {
+        return Math.floorDiv(lastReadNanos, 1_000_000L);
+    }
+
+    private static long epochNanos(Instant time) {
+        return time.getEpochSecond() * 1_000_000_000L + time.getNano();
     }
 
     void keepAlive(int seconds) {
@@ -122,7 +139,7 @@ public final class Session {
             return false;
         }
         long limit = keepAliveSeconds > 0 ? keepAliveSeconds * 1500L : threshold.toMillis();
-        return System.currentTimeMillis() - lastSeenMillis <= limit;
+        return System.currentTimeMillis() - lastSeenMillis() <= limit;
     }
 
     /**
@@ -132,12 +149,12 @@ public final class Session {
     boolean keepAliveExpired(long nowMillis) {
         int keepAlive = keepAliveSeconds;
         return keepAlive > 0 && state == SessionState.CONNECTED && channel.config().isAutoRead()
-                && nowMillis - lastSeenMillis > keepAlive * 1500L;
+                && nowMillis - lastSeenMillis() > keepAlive * 1500L;
     }
 
     /** When the client last sent a packet; readable from any thread. */
     public Instant lastSeen() {
-        return Instant.ofEpochMilli(lastSeenMillis);
+        return Instant.ofEpochMilli(lastSeenMillis());
     }
 
     /** When the CONNECT was accepted; null before. Readable from any thread. */
