@@ -2,8 +2,9 @@
 # Runs the load measurements of benchmarks/README.md ("Results") against Hatchway and Mosquitto side by side,
 # alternating the two servers, each started fresh for every run on a loopback port:
 #   throughput  QoS 1 and QoS 0, 50 connections, 64 B, as fast as a window of 16 allows, ROUNDS rounds each;
-#   latency     QoS 1 at a fixed 20,000 msg/s, ROUNDS rounds;
-#   connect     10,000 connections at once (Hatchway with password authentication, Mosquitto without), ROUNDS rounds;
+#   latency     QoS 1 at a fixed 20,000 msg/s after a 15 s warm-up, ROUNDS rounds;
+#   connect     10,000 connections at once (Hatchway with password authentication, Mosquitto without), ROUNDS rounds,
+#               each a first (cold) ramp and a second one measured on the same server process;
 #   idle        10,000 and 18,000 idle connections: heap (Hatchway, after a full GC) and RSS per connection, and the
 #               QoS 1 latency of 50 other connections at 5,000 msg/s before and while they are connected.
 # Prints the summary lines of every run and writes each run's JSON summary to OUT. Takes about 25 minutes with
@@ -33,7 +34,9 @@ out=$(cd "$out" && pwd)
 work=$out/hatchway
 mkdir -p "$work"
 # One registry for every run: the idle connections are dev-0.., the 50 others dev-18000..
-[[ -f "$work/registry.yaml" ]] || "${bench[@]}" --devices 18050 --registry-out "$work/registry.yaml" --registry-only
+mkdir -p "$work/registry"
+[[ -f "$work/registry/registry.yaml" ]] \
+    || "${bench[@]}" --devices 18050 --registry-out "$work/registry/registry.yaml" --registry-only
 
 server_pid=
 server_job=
@@ -79,16 +82,20 @@ target() { # hatchway|mosquitto -> the tool's options for that server
     fi
 }
 
-run() { # NAME SERVER OPTIONS... : one run against a fresh server, its summary lines printed
+measure() { # NAME SERVER OPTIONS... : one run against the running server, its summary lines printed
     local name=$1 server=$2
     shift 2
-    start "$server"
     # shellcheck disable=SC2046 # target's words are options
     "${bench[@]}" $(target "$server") --server-pid "$server_pid" --summary-json "$out/$name.json" "$@" \
         >"$out/$name.txt" 2>"$out/$name.progress" || true
-    stop
     echo "== $name"
     grep -E '^(connections|publishing|latency|cpu|errors)' "$out/$name.txt" | sed 's/^/   /'
+}
+
+run() { # NAME SERVER OPTIONS... : one run against a fresh server
+    start "$2"
+    measure "$@"
+    stop
 }
 
 heap_used_kib() { # PID -> used heap in KiB after a full GC
@@ -150,7 +157,7 @@ for part in "${parts[@]}"; do
     latency)
         for round in $(seq 1 "$rounds"); do
             for server in hatchway mosquitto; do
-                run "rate20k-$server-$round" "$server" --devices 50 --qos 1 --rate 20000 --warmup 5s \
+                run "rate20k-$server-$round" "$server" --devices 50 --qos 1 --rate 20000 --warmup 15s \
                     --duration "$duration"
             done
         done
@@ -158,7 +165,12 @@ for part in "${parts[@]}"; do
     connect)
         for round in $(seq 1 "$rounds"); do
             for server in hatchway mosquitto; do
-                run "connect-$server-$round" "$server" --devices 10000 --connect-rate 0 --duration 0s
+                # The first ramp warms the server up (for Hatchway: the JIT compiles the connect path), the second
+                # is measured; both are recorded.
+                start "$server"
+                measure "connect-$server-$round-cold" "$server" --devices 10000 --connect-rate 0 --duration 0s
+                measure "connect-$server-$round" "$server" --devices 10000 --connect-rate 0 --duration 0s
+                stop
             done
         done
         ;;

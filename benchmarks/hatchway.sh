@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts Hatchway (endpoint/target/hatchway.jar) on 127.0.0.1:PORT in the foreground, for hatchway-bench runs: a
-# temporary config with a file sink DIR/events.jsonl and the registry DIR/registry.yaml, written first for DEVICES
-# generated devices (dev-0.. with password pass-dev-0..) when missing. Ctrl-C stops it.
+# temporary config with a file sink DIR/events.jsonl and the registry DIR/registry/registry.yaml, written first for
+# DEVICES generated devices (dev-0.. with password pass-dev-0..) when missing. Ctrl-C stops it. The registry has a
+# directory of its own because Hatchway watches the registry's directory for changes: every batch written to an event
+# file beside it would wake the watcher.
 #   benchmarks/hatchway.sh 1883 /tmp/bench 50
 # Build first: mvn -B -Pshaded -pl benchmarks -am package -DskipTests (builds both jars).
 set -euo pipefail
@@ -25,8 +27,9 @@ done
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-if [[ ! -f "$dir/registry.yaml" ]]; then
-    java -jar "$bench_jar" --devices "$devices" --registry-out "$dir/registry.yaml" --registry-only
+mkdir -p "$dir/registry"
+if [[ ! -f "$dir/registry/registry.yaml" ]]; then
+    java -jar "$bench_jar" --devices "$devices" --registry-out "$dir/registry/registry.yaml" --registry-only
 fi
 
 config=$(mktemp -t hatchway-bench-hatchway.XXXXXX.yaml)
@@ -41,7 +44,7 @@ http:
   bind: 127.0.0.1:0
   token: null
 registry:
-  file: $dir/registry.yaml
+  file: $dir/registry/registry.yaml
 events:
   sink: file
   path: $dir/events.jsonl

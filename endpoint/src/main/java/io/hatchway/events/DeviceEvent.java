@@ -21,8 +21,8 @@ import java.util.UUID;
  * A CloudEvent 1.0 as {@link EventMapper} builds it: the attributes and the five extensions Hatchway sets, as plain
  * fields. It replaces the CloudEvents SDK's builder on the per-publish path, which copies every extension into a
  * hash map per event (about half a kilobyte): here the extensions are fields, and the values that are derived — the
- * id's text, the time as an {@link OffsetDateTime}, the partition key — are computed when a sink reads them, off the
- * event loop. Every SDK writer (JSON format, Kafka, HTTP) reads events through the {@link CloudEvent} interface, so
+ * id's text, the source as a {@link URI}, the time as an {@link OffsetDateTime}, the partition key — are computed
+ * when a sink reads them, off the event loop. Every SDK writer (JSON format, Kafka, HTTP) reads events through the {@link CloudEvent} interface, so
  * they serialize it like any other.
  *
  * <p>Immutable and thread-safe: derived values are computed per call and always equal.
@@ -37,7 +37,7 @@ final class DeviceEvent implements CloudEvent {
     private final long idHigh;
     private final long idLow;
     private final String type;
-    private final URI source;
+    private final String source;
     private final String subject;
     private final Instant time;
     private final String dataContentType;
@@ -50,9 +50,10 @@ final class DeviceEvent implements CloudEvent {
     /**
      * @param idHigh the most significant bits of the id, a UUID
      * @param idLow the least significant bits of the id
+     * @param source the text of the {@code source}, a valid URI reference
      * @param data the payload; wrapped, not copied
      */
-    DeviceEvent(long idHigh, long idLow, String type, URI source, String subject, Instant time,
+    DeviceEvent(long idHigh, long idLow, String type, String source, String subject, Instant time,
                 String dataContentType, byte[] data, String application, String device, String sender,
                 String instance) {
         this.idHigh = idHigh;
@@ -91,6 +92,11 @@ final class DeviceEvent implements CloudEvent {
 
     @Override
     public URI getSource() {
+        return URI.create(source);
+    }
+
+    /** The text of {@link #getSource()}, without parsing it into a URI. */
+    String sourceText() {
         return source;
     }
 
@@ -121,7 +127,7 @@ final class DeviceEvent implements CloudEvent {
             case "specversion" -> getSpecVersion();
             case "id" -> getId();
             case "type" -> type;
-            case "source" -> source;
+            case "source" -> getSource();
             case "datacontenttype" -> dataContentType;
             case "dataschema" -> null;
             case "subject" -> subject;

@@ -114,7 +114,8 @@ final class EventLines {
             json.writeStartObject();
             writeIfPresent(json, SPECVERSION, event.getSpecVersion().toString());
             writeIfPresent(json, ID, event.getId());
-            writeIfPresent(json, SOURCE, event.getSource());
+            // Hatchway's own events have the text at hand; a URI would be parsed only to be written out again.
+            writeIfPresent(json, SOURCE, event instanceof DeviceEvent own ? own.sourceText() : event.getSource());
             writeIfPresent(json, TYPE, event.getType());
             writeIfPresent(json, DATACONTENTTYPE, event.getDataContentType());
             writeIfPresent(json, DATASCHEMA, event.getDataSchema());

@@ -6,8 +6,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -61,8 +59,6 @@ public final class EventMapper {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private final String instance;
-    /** Sources by application and device; bounded by the registry's devices. */
-    private final ConcurrentMap<String, ConcurrentMap<String, URI>> sources = new ConcurrentHashMap<>();
 
     /**
      * @param instance the name of this endpoint instance, put into every event's {@code instance} extension
@@ -120,19 +116,22 @@ public final class EventMapper {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long most = (random.nextLong() & ~0xF000L) | 0x4000L;
         long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new DeviceEvent(most, least, type, source(application, device), subject, time, dataContentType, data,
+        return new DeviceEvent(most, least, type, sourceText(application, device), subject, time, dataContentType, data,
                 application, device, sender, instance);
-    }
-
-    /** The {@code source} of a device's events, built once per device (a URI is costly to parse). */
-    private URI source(String application, String device) {
-        return sources.computeIfAbsent(application, app -> new ConcurrentHashMap<>())
-                .computeIfAbsent(device, d -> sourceOf(application, d));
     }
 
     /** {@code drogue://{app}/{device}}, both percent-encoded: the source of a device's events and commands. */
     public static URI sourceOf(String application, String device) {
-        return URI.create(SOURCE_SCHEME + percentEncode(application) + '/' + percentEncode(device));
+        return URI.create(sourceText(application, device));
+    }
+
+    /**
+     * The text of {@link #sourceOf}. Events keep their source as text: one string per event costs less than a URI
+     * per device kept for the life of the process (some 300 bytes of parsed parts for each device that ever
+     * connected), and the file sink writes the text as it is.
+     */
+    static String sourceText(String application, String device) {
+        return SOURCE_SCHEME + percentEncode(application) + '/' + percentEncode(device);
     }
 
     /** The failure inside a {@link java.util.concurrent.CompletionException}, or {@code error} itself. */
