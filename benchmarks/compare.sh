@@ -58,12 +58,12 @@ start() { # hatchway|mosquitto
         "$here/hatchway.sh" "$hatchway_port" "$work" >>"$out/hatchway.log" 2>&1 &
         server_job=$!
         wait_for_port "$hatchway_port"
-        server_pid=$(pgrep -f -n "hatchway-bench-hatchway")
+        server_pid=$(pgrep -P "$server_job" java)
     else
         "$here/mosquitto.sh" "$mosquitto_port" >>"$out/mosquitto.log" 2>&1 &
         server_job=$!
         wait_for_port "$mosquitto_port"
-        server_pid=$(pgrep -f -n "mosquitto -c .*hatchway-bench-mosquitto")
+        server_pid=$(pgrep -P "$server_job" mosquitto)
     fi
 }
 
@@ -89,7 +89,7 @@ measure() { # NAME SERVER OPTIONS... : one run against the running server, its s
     "${bench[@]}" $(target "$server") --server-pid "$server_pid" --summary-json "$out/$name.json" "$@" \
         >"$out/$name.txt" 2>"$out/$name.progress" || true
     echo "== $name"
-    grep -E '^(connections|publishing|latency|cpu|errors)' "$out/$name.txt" | sed 's/^/   /'
+    grep -E '^(connections|publishing|latency|cpu|errors)' "$out/$name.txt" | sed 's/^/   /' || true
 }
 
 run() { # NAME SERVER OPTIONS... : one run against a fresh server
@@ -130,7 +130,7 @@ idle() { # SERVER CONNECTIONS
     [[ $server == hatchway ]] && heap1=$(heap_used_kib "$server_pid")
     rss1=$(rss_kib "$server_pid")
     local connected
-    connected=$(tail -c 300 "$out/$name.progress" | tr '\r' '\n' | grep -o 'connected [0-9]*' | tail -1)
+    connected=$(tail -c 300 "$out/$name.progress" | tr '\r' '\n' | grep -o 'connected [0-9]*' | tail -1 || true)
     wait "$idle_job" || true
     stop
     echo "== $name: $connected idle connections at the measurement"
@@ -138,9 +138,9 @@ idle() { # SERVER CONNECTIONS
         echo "   heap after full GC: $heap0 KiB before, $heap1 KiB with them: $(((heap1 - heap0) * 1024 / n)) B each"
     fi
     echo "   RSS: $rss0 KiB before, $rss1 KiB with them: $(((rss1 - rss0) * 1024 / n)) B each"
-    echo "   50 others at 5,000 msg/s before:  $(grep -E '^latency' "$out/$name-others-before.txt")"
-    echo "   50 others at 5,000 msg/s during:  $(grep -E '^latency' "$out/$name-others-during.txt")"
-    grep -E '^connections' "$out/$name.txt" | sed 's/^/   /'
+    echo "   50 others at 5,000 msg/s before:  $(grep -E '^latency' "$out/$name-others-before.txt" || true)"
+    echo "   50 others at 5,000 msg/s during:  $(grep -E '^latency' "$out/$name-others-during.txt" || true)"
+    grep -E '^connections' "$out/$name.txt" | sed 's/^/   /' || true
 }
 
 for part in "${parts[@]}"; do

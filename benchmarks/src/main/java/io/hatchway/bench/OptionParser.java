@@ -71,9 +71,9 @@ public final class OptionParser {
 
     private static final Set<String> FLAGS = Set.of("no-auth", "soak", "registry-only", "help");
     private static final Set<String> VALUED = Set.of("host", "port", "transport", "ca", "ws-path", "mqtt", "client",
-            "devices", "first-device", "app", "password-prefix", "registry-out", "registry-in", "connect-rate", "connect-timeout",
-            "qos", "rate", "window", "payload", "topic", "warmup", "duration", "max-duration", "summary-json",
-            "server-pid", "verify-file", "verify-kafka", "verify-topic", "verify-timeout");
+            "devices", "first-device", "app", "password-prefix", "registry-out", "registry-in", "connect-rate",
+            "connect-timeout", "qos", "rate", "window", "payload", "topic", "warmup", "duration", "max-duration",
+            "summary-json", "server-pid", "verify-file", "verify-kafka", "verify-topic", "verify-timeout");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.:\\-\\[\\]]+");
 
     private OptionParser() {
@@ -171,9 +171,8 @@ public final class OptionParser {
         Duration verifyTimeout = a.duration("verify-timeout", Duration.ofSeconds(30));
         a.requireAllUsed();
         return new Options(host, port, transport, ca, wsPath, client, devices, firstDevice, app, passwordPrefix,
-                registryOut,
-                registryOnly, registryIn, noAuth, connectRate, connectTimeout, qos, rate, window, payload, warmup,
-                duration, soak, maxDuration, mqtt, topic, summaryJson, serverPid, verify, verifyTimeout);
+                registryOut, registryOnly, registryIn, noAuth, connectRate, connectTimeout, qos, rate, window, payload,
+                warmup, duration, soak, maxDuration, mqtt, topic, summaryJson, serverPid, verify, verifyTimeout);
     }
 
     /**

@@ -20,10 +20,11 @@ import java.util.UUID;
 /**
  * A CloudEvent 1.0 as {@link EventMapper} builds it: the attributes and the five extensions Hatchway sets, as plain
  * fields. It replaces the CloudEvents SDK's builder on the per-publish path, which copies every extension into a
- * hash map per event (about half a kilobyte): here the extensions are fields, and the values that are derived — the
- * id's text, the source as a {@link URI}, the time as an {@link OffsetDateTime}, the partition key — are computed
- * when a sink reads them, off the event loop. Every SDK writer (JSON format, Kafka, HTTP) reads events through the {@link CloudEvent} interface, so
- * they serialize it like any other.
+ * hash map per event (about half a kilobyte). The values that are derived — the id's text, the source as a
+ * {@link URI}, the time as an {@link OffsetDateTime}, the partition key — are computed when a sink reads them: for the
+ * file and stdout sinks on their writer thread (which writes the source text as it is), for the Kafka and HTTP sinks
+ * when they serialize the event in {@code send}. Every SDK writer (JSON format, Kafka, HTTP) reads events through the
+ * {@link CloudEvent} interface, so they serialize it like any other.
  *
  * <p>Immutable and thread-safe: derived values are computed per call and always equal.
  */

@@ -20,8 +20,9 @@ import java.util.Objects;
  * stray continuation bytes). Like Jackson it accepts escaped lone surrogates such as {@code "\}{@code uD800"}.
  *
  * <p>Limits: RFC 8259 lets implementations bound nesting, numbers and strings. The bounds here are Jackson 2.18's
- * default {@code StreamReadConstraints}, so that whatever this class accepts Jackson can parse too (the sinks
- * re-parse accepted payloads with Jackson, see {@link JsonPayloads#compact}):
+ * default {@code StreamReadConstraints}, nesting one level below, so that whatever this class accepts Jackson can
+ * parse too, also embedded in an event line (the sinks re-parse accepted payloads with Jackson, see
+ * {@link JsonPayloads#compact}):
  * <ul>
  *   <li>nesting depth at most {@value #MAX_DEPTH};</li>
  *   <li>at most {@value #MAX_NUMBER_DIGITS} digits per number (integer, fraction and exponent digits together,
@@ -38,8 +39,11 @@ import java.util.Objects;
  */
 final class JsonValidator {
 
-    /** Jackson 2.18's default {@code StreamReadConstraints.getMaxNestingDepth()}. */
-    static final int MAX_DEPTH = 1000;
+    /**
+     * One below Jackson 2.18's default {@code StreamReadConstraints.getMaxNestingDepth()} (1000): a value embedded as
+     * the {@code data} of an event line is one level deeper there, and the line must stay readable by Jackson.
+     */
+    static final int MAX_DEPTH = 999;
 
     /** Jackson 2.18's default {@code StreamReadConstraints.getMaxNumberLength()}. */
     static final int MAX_NUMBER_DIGITS = 1000;

@@ -156,8 +156,8 @@ final class Acknowledgements {
     /**
      * The successful PUBACK, already encoded: the packet sent most, once per QoS 1 publish, and the same four bytes
      * in MQTT 3.1.1 and 5 (a v5 PUBACK omits reason code and properties when the code is Success and there are no
-     * properties, MQTT 5 section 3.4.2.1), so it skips building a message for the encoder to take apart again. The buffer
-     * passes the MQTT encoder unchanged, as every encoded packet does.
+     * properties, MQTT 5 section 3.4.2.1), so it skips building a message for the encoder to take apart again. The
+     * buffer passes the MQTT encoder unchanged, as every encoded packet does.
      */
     private static ByteBuf pubAckSuccess(ChannelHandlerContext ctx, int packetId) {
         return ctx.alloc().buffer(4).writeByte(PUBACK_FIXED_HEADER).writeByte(2).writeShort(packetId);

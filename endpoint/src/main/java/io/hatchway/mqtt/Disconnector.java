@@ -58,6 +58,9 @@ public final class Disconnector {
         }
         session.state(SessionState.CLOSING);
         LOG.debug("closing {}: {}", session, reason);
+        // Acknowledgements already written wait for a flush (Acknowledgements flushes once per sink batch): they
+        // leave before the close, so the client does not send again what the sink has.
+        session.channel().flush();
         session.channel().close();
     }
 

@@ -157,6 +157,8 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
             while (waiting != null && (msg = waiting.poll()) != null) {
                 channelRead(ctx, msg);
             }
+            // The replay is not a socket read and no channelReadComplete follows it: the next read stamps again.
+            stamped = false;
             return;
         }
         ctx.fireUserEventTriggered(evt);
