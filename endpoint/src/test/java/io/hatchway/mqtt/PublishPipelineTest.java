@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -105,6 +106,44 @@ class PublishPipelineTest {
 
         assertEquals(List.of(), c.received());
         assertFalse(c.server.isOpen());
+    }
+
+    @Test
+    void mqtt311ConnectionClosedForARefusalStillSendsTheAcknowledgementsBeforeIt() {
+        Connection c = connected(MqttVersion.MQTT_3_1_1);
+        c.send(publish("temp", 1, 31));
+        c.send(publish("temp", 1, 32));
+
+        // Both answers arrive in one go, as from one sink batch: the PUBACK of 31 is written, then 32 closes.
+        sink.complete(0);
+        sink.fail(1, new SinkException("disk on fire"));
+
+        assertEquals(List.of(31), c.received().stream().map(PublishPipelineTest::packetId).toList());
+        assertFalse(c.server.isOpen());
+    }
+
+    @Test
+    void aPublishSentBeforeTheConnackDoesNotFreezeTheArrivalTimeOfLaterPublishes() {
+        Connection c = open(() -> snapshot);
+        // CONNECT and PUBLISH in one read: the PUBLISH waits for the CONNACK and is handled after it.
+        c.client.writeOutbound(connect(MqttVersion.MQTT_5, "device1@my-app", "hey-rodney"), publish("temp", 1, 41));
+        List<Object> bytes = new ArrayList<>();
+        for (Object b = c.client.readOutbound(); b != null; b = c.client.readOutbound()) {
+            bytes.add(b);
+        }
+        c.server.writeInbound(bytes.toArray());
+        c.settle();
+        assertEquals(1, sink.events.size());
+        Instant first = sink.events.get(0).getTime().toInstant();
+        while (!Instant.now().isAfter(first)) {
+            Thread.onSpinWait();
+        }
+
+        c.send(publish("temp", 1, 42));
+
+        // The later read has a time of its own (the keep-alive reads the same time).
+        assertTrue(sink.events.get(1).getTime().toInstant().isAfter(first), () -> "second event at "
+                + sink.events.get(1).getTime() + ", first at " + first);
     }
 
     @Test
@@ -268,10 +307,10 @@ class PublishPipelineTest {
 
     // --- fixture ---------------------------------------------------------------------------------------------
 
-    /** A sink that keeps every future for the test to complete, in any order. */
     /** A sink whose device events the test accepts or fails by hand; connection events are accepted at once. */
     private static final class ManualSink implements EventSink {
         final List<CompletableFuture<Void>> sends = new ArrayList<>();
+        final List<CloudEvent> events = new ArrayList<>();
 
         @Override
         public synchronized CompletableFuture<Void> send(CloudEvent event) {
@@ -280,6 +319,7 @@ class PublishPipelineTest {
             }
             CompletableFuture<Void> future = new CompletableFuture<>();
             sends.add(future);
+            events.add(event);
             return future;
         }
 
