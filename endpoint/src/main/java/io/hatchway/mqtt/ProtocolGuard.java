@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -22,7 +23,8 @@ import java.util.Set;
 /**
  * First stop of every decoded packet: turns decoder failures into the right answer, enforces the packet order of
  * the connection's phase (CONNECT first and only once [MQTT-3.1.0-1], [MQTT-3.1.0-2]). Ill-formed UTF-8 and U+0000
- * [MQTT-1.5.3-1], [MQTT-1.5.3-2] are decoder failures: Netty's decoder validates strings strictly. Packets that
+ * [MQTT-1.5.3-1], [MQTT-1.5.3-2] are decoder failures: Netty's decoder validates strings strictly; CONNECT flags it
+ * lets through (will QoS 3, a password without user name before MQTT 5) are checked here. Packets that
  * arrive while the CONNECT is being authenticated are held and passed on, in order, once the session is
  * established.
  */
@@ -100,7 +102,21 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
         if (session.state() != SessionState.AWAITING_CONNECT && type == MqttMessageType.CONNECT) {
             return "second CONNECT";
         }
+        if (type == MqttMessageType.CONNECT) {
+            return connectFlagsProblem((MqttConnectVariableHeader) message.variableHeader());
+        }
         return SERVER_ONLY.contains(type) ? "a client may not send " + type : null;
+    }
+
+    /** CONNECT flag combinations Netty's decoder lets through; the packet is malformed, so no CONNACK. */
+    private static String connectFlagsProblem(MqttConnectVariableHeader header) {
+        if (header.willQos() > 2) {
+            return "malformed CONNECT: will QoS 3"; // [MQTT-3.1.2-14]
+        }
+        if (header.version() < 5 && header.hasPassword() && !header.hasUserName()) {
+            return "malformed CONNECT: password flag without user name flag"; // [MQTT-3.1.2-22]
+        }
+        return null;
     }
 
     private static void decodeFailure(ChannelHandlerContext ctx, Session session, Throwable cause) {
