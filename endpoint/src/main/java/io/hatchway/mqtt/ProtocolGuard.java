@@ -10,6 +10,7 @@ import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.util.ReferenceCountUtil;
@@ -103,20 +104,12 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
             return "second CONNECT";
         }
         if (type == MqttMessageType.CONNECT) {
-            return connectFlagsProblem((MqttConnectVariableHeader) message.variableHeader());
+            return PacketChecks.connectFlagsProblem((MqttConnectVariableHeader) message.variableHeader());
+        }
+        if (type == MqttMessageType.PUBLISH) {
+            return PacketChecks.publishProblem((MqttPublishMessage) message);
         }
         return SERVER_ONLY.contains(type) ? "a client may not send " + type : null;
-    }
-
-    /** CONNECT flag combinations Netty's decoder lets through; the packet is malformed, so no CONNACK. */
-    private static String connectFlagsProblem(MqttConnectVariableHeader header) {
-        if (header.willQos() > 2) {
-            return "malformed CONNECT: will QoS 3"; // [MQTT-3.1.2-14]
-        }
-        if (header.version() < 5 && header.hasPassword() && !header.hasUserName()) {
-            return "malformed CONNECT: password flag without user name flag"; // [MQTT-3.1.2-22]
-        }
-        return null;
     }
 
     private static void decodeFailure(ChannelHandlerContext ctx, Session session, Throwable cause) {

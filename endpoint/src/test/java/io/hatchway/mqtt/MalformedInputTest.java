@@ -1,5 +1,6 @@
 package io.hatchway.mqtt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.RawMqttClient;
 import io.hatchway.TestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -269,6 +271,212 @@ class MalformedInputTest {
                 assertTrue(raw.closedWithin(PROMPTLY_MS), hex(bad));
             }
         }
+    }
+
+    // Row 11. Wildcards mean nothing outside topic filters [MQTT-4.7.1-1]: a user name "device1#" or "+" is an
+    // unknown device (bad user name or password), not a pattern.
+    @Test
+    void wildcardInUsernameIsAnUnknownDevice() throws IOException {
+        for (String username : List.of("device1#@my-app", "+@my-app", "#@my-app")) {
+            try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+                raw.send(connect("MQTT", 4, CLEAN | LOGIN, str(clientId()), str(username), str(PASSWORD)));
+                assertArrayEquals(new byte[] {0x20, 0x02, 0x00, 0x04}, raw.readPacket(), username);
+                assertTrue(raw.closedWithin(PROMPTLY_MS), username);
+            }
+        }
+    }
+
+    // Row 11. A client id is only a name [MQTT-3.1.3-5]: "#" connects as device1 and may publish only as device1.
+    @Test
+    void wildcardClientIdPublishesOnlyAsTheAuthenticatedDevice() throws IOException {
+        for (String id : List.of("#", "+")) {
+            try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+                raw.send(connect("MQTT", 5, CLEAN | LOGIN, str(id), str(USERNAME), str(PASSWORD)));
+                assertEquals(0x00, raw.readPacket()[3], "CONNACK reason code");
+                raw.send(publish(1, str("temp"), 1, true));
+                assertArrayEquals(new byte[] {0x40, 0x02, 0x00, 1}, raw.readPacket());
+                raw.send(publish(1, str("temp/lonely"), 2, true));
+                assertPubAck(2, 0x87, raw.readPacket());
+            }
+        }
+    }
+
+    // Row 12. QoS bits 11 are malformed [MQTT-3.3.1-4]: MQTT 5 DISCONNECT 0x81, MQTT 3.1.1 close.
+    @Test
+    void publishWithQos3GetsDisconnectMalformedPacketOnMqtt5AndCloseOnMqtt311() throws IOException {
+        assertMalformedPublish(0x81, 0x36, str("temp"), new byte[] {0x00, 0x01});
+    }
+
+    // Row 12. A QoS 1 PUBLISH needs a non-zero packet identifier [MQTT-2.2.1-3].
+    @Test
+    void publishQos1WithPacketId0GetsDisconnectMalformedPacketOnMqtt5AndCloseOnMqtt311() throws IOException {
+        assertMalformedPublish(0x81, 0x32, str("temp"), new byte[] {0x00, 0x00});
+    }
+
+    // Row 12. The DUP flag must be 0 for QoS 0 [MQTT-3.3.1-2]; MQTT 5 section 4.13 makes it a Protocol Error.
+    @Test
+    void publishQos0WithDupGetsDisconnectProtocolErrorOnMqtt5AndCloseOnMqtt311() throws IOException {
+        assertMalformedPublish(0x82, 0x38, str("temp"), new byte[0]);
+    }
+
+    // Row 13. A topic name must not contain wildcards [MQTT-3.3.2-2].
+    @Test
+    void wildcardInPublishTopicGetsDisconnectOnMqtt5AndCloseOnMqtt311() throws IOException {
+        for (String topic : List.of("temp/+", "#", "te+mp")) {
+            assertMalformedPublish(0x81, 0x32, str(topic), new byte[] {0x00, 0x01});
+        }
+    }
+
+    // Row 13. An empty topic name without a topic alias [MQTT-3.3.2-1], MQTT 5 section 3.3.2.3.4.
+    @Test
+    void emptyPublishTopicGetsTopicNameInvalidOnMqtt5AndCloseOnMqtt311() throws IOException {
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(publish(1, str(""), 7, true));
+            assertPubAck(7, 0x90, raw.readPacket());
+        }
+        try (RawMqttClient raw = connectedV3()) {
+            raw.send(publish(1, str(""), 7, false));
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    // Row 13. The longest string there is [MQTT-1.5.4], made of 65,535 '/': more than two levels, topic invalid.
+    @Test
+    void topicOf65535SlashesGetsTopicNameInvalidOnMqtt5AndCloseOnMqtt311() throws IOException {
+        String slashes = "/".repeat(65_535);
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(publish(1, str(slashes), 8, true));
+            assertPubAck(8, 0x90, raw.readPacket());
+        }
+        try (RawMqttClient raw = connectedV3()) {
+            raw.send(publish(1, str(slashes), 8, false));
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    // Row 14. An identifier not valid for the packet is malformed (MQTT 5 section 2.2.2.2): 0x7F is none at all.
+    @Test
+    void unknownPropertyIdGetsDisconnectMalformedPacket() throws IOException {
+        assertPublishPropertiesRefused(0x81, new byte[] {0x7F, 0x00});
+    }
+
+    // Row 14. A client's PUBLISH must not carry a Subscription Identifier [MQTT-3.3.4-6]: Protocol Error.
+    @Test
+    void subscriptionIdentifierFromClientGetsDisconnectProtocolError() throws IOException {
+        assertPublishPropertiesRefused(0x82, new byte[] {0x0B, 0x01});
+    }
+
+    // Row 14. The Payload Format Indicator is 0 or 1 (MQTT 5 section 3.3.2.3.2); 2 is a Protocol Error.
+    @Test
+    void payloadFormatIndicator2GetsDisconnectProtocolError() throws IOException {
+        assertPublishPropertiesRefused(0x82, new byte[] {0x01, 0x02});
+    }
+
+    // Row 14. Topic Alias 0 is not permitted [MQTT-3.3.2-8], and none above the advertised maximum 0 [MQTT-3.3.2-9].
+    @Test
+    void topicAlias0Or1GetsDisconnectTopicAliasInvalid() throws IOException {
+        assertPublishPropertiesRefused(0x94, new byte[] {0x23, 0x00, 0x00});
+        assertPublishPropertiesRefused(0x94, new byte[] {0x23, 0x00, 0x01});
+    }
+
+    // Row 15. A property length above 127 takes two bytes [MQTT-1.5.5]: the payload still arrives unchanged.
+    @Test
+    void payloadAfterPropertiesLongerThan127BytesReachesTheSinkUnchanged() throws IOException {
+        String marker = "long-properties-" + clientId();
+        byte[] payload = concat(marker.getBytes(StandardCharsets.UTF_8), new byte[] {0x00, (byte) 0xFF, 0x7F});
+        byte[] userProperty = concat(new byte[] {0x26}, str("k".repeat(100)), str("v".repeat(100)));
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(0x32, concat(str("blob"), new byte[] {0x00, 9}, properties(userProperty), payload)));
+            assertArrayEquals(new byte[] {0x40, 0x02, 0x00, 9}, raw.readPacket());
+        }
+        // Acknowledged means written: the event is in the file sink now.
+        JsonNode event = server.events().stream().filter(e -> e.has("data_base64")
+                && Arrays.equals(payload, Base64.getDecoder().decode(e.get("data_base64").asText())))
+                .findFirst().orElseThrow(() -> new AssertionError("payload not in the sink unchanged"));
+        assertEquals("application/octet-stream", event.get("datacontenttype").asText());
+    }
+
+    // Row 16. User properties may repeat [MQTT-3.3.2-18]: 10,000 of them in one PUBLISH are accepted.
+    @Test
+    void tenThousandUserPropertiesAreAccepted() throws IOException {
+        byte[][] userProperties = new byte[10_000][];
+        Arrays.fill(userProperties, concat(new byte[] {0x26}, str("k"), str("v")));
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(0x32, concat(str("temp"), new byte[] {0x00, 10}, properties(concat(userProperties)),
+                    "{}".getBytes(StandardCharsets.UTF_8))));
+            assertArrayEquals(new byte[] {0x40, 0x02, 0x00, 10}, raw.readPacket());
+        }
+    }
+
+    // Row 17. PINGREQ has flags 0000 and no remaining length [MQTT-2.2.2-2]; packet type 0 is reserved (2.1.2).
+    @Test
+    void pingreqWithFlagsOrBodyAndPacketType0GetDisconnectMalformedPacketOnMqtt5AndCloseOnMqtt311()
+            throws IOException {
+        for (byte[] bad : List.of(new byte[] {(byte) 0xC1, 0x00}, new byte[] {(byte) 0xC0, 0x01, 0x00},
+                new byte[] {0x00, 0x00})) {
+            try (RawMqttClient raw = connectedV5()) {
+                raw.send(bad);
+                assertDisconnect(0x81, raw.readPacket());
+                assertTrue(raw.closedWithin(PROMPTLY_MS), hex(bad));
+            }
+            try (RawMqttClient raw = connectedV3()) {
+                raw.send(bad);
+                assertTrue(raw.closedWithin(PROMPTLY_MS), hex(bad));
+            }
+        }
+    }
+
+    // Row 18. Nothing for 1.5 times the keep-alive closes the connection [MQTT-3.1.2-24]: MQTT 5 DISCONNECT 0x8D.
+    @Test
+    void silenceLongerThanOneAndAHalfKeepAlivesGetsDisconnectKeepAliveTimeout() throws IOException {
+        try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+            raw.send(RawMqttClient.connect("MQTT", 5, clientId(), USERNAME, PASSWORD, 1));
+            assertEquals(0x00, raw.readPacket()[3], "CONNACK reason code");
+            assertDisconnect(0x8D, raw.readPacket());
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+        try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+            raw.send(RawMqttClient.connect("MQTT", 4, clientId(), USERNAME, PASSWORD, 1));
+            assertArrayEquals(CONNACK_ACCEPTED_V3, raw.readPacket());
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    /** Sends header, topic and packet id: MQTT 5 gets DISCONNECT {@code reasonCode}, MQTT 3.1.1 a close. */
+    private static void assertMalformedPublish(int reasonCode, int header, byte[] topic, byte[] packetId)
+            throws IOException {
+        byte[] payload = "{}".getBytes(StandardCharsets.UTF_8);
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(header, concat(topic, packetId, new byte[] {0x00}, payload)));
+            assertDisconnect(reasonCode, raw.readPacket());
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+        try (RawMqttClient raw = connectedV3()) {
+            raw.send(packet(header, concat(topic, packetId, payload)));
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    /** A QoS 1 PUBLISH to "temp" with the property section {@code body} gets DISCONNECT {@code reasonCode}. */
+    private static void assertPublishPropertiesRefused(int reasonCode, byte[] body) throws IOException {
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(0x32, concat(str("temp"), new byte[] {0x00, 0x01}, properties(body),
+                    "{}".getBytes(StandardCharsets.UTF_8))));
+            assertDisconnect(reasonCode, raw.readPacket());
+            assertTrue(raw.closedWithin(PROMPTLY_MS), hex(body));
+        }
+    }
+
+    /** An MQTT 5 PUBACK for {@code packetId} with {@code reasonCode}. */
+    private static void assertPubAck(int packetId, int reasonCode, byte[] packet) {
+        assertEquals(0x40, packet[0], "packet type: " + hex(packet));
+        assertEquals((byte) packetId, packet[3], "packet id: " + hex(packet));
+        assertEquals((byte) reasonCode, packet[4], "reason code: " + hex(packet));
+    }
+
+    /** An MQTT 5 property section: its variable byte integer length, then the properties. */
+    private static byte[] properties(byte[] body) {
+        return concat(remainingLength(body.length), body);
     }
 
     private static RawMqttClient connectedV3() throws IOException {
