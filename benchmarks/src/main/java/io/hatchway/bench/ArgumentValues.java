@@ -1,5 +1,7 @@
 package io.hatchway.bench;
 
+import io.hatchway.config.Durations;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -7,8 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Typed access to the raw {@code --name value} pairs of a command line, remembering which were read so that an
@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
  */
 final class ArgumentValues {
 
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
 
     private final Map<String, String> values;
     private final Set<String> used;
@@ -94,18 +93,12 @@ final class ArgumentValues {
         if (value == null) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(value);
-        if (!m.matches()) {
+        try {
+            return Durations.parse(value);
+        } catch (IllegalArgumentException e) {
             throw new UsageException("--" + name + ": expected a duration such as 500ms, 30s, 5m or 1h, got '"
                     + value + "'");
         }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
     }
 
     <E extends Enum<E>> E choice(String name, Class<E> type, E fallback) throws UsageException {

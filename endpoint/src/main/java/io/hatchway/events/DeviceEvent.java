@@ -38,7 +38,6 @@ final class DeviceEvent implements CloudEvent {
     private final long idHigh;
     private final long idLow;
     private final String type;
-    private final String source;
     private final String subject;
     private final Instant time;
     private final String dataContentType;
@@ -51,16 +50,14 @@ final class DeviceEvent implements CloudEvent {
     /**
      * @param idHigh the most significant bits of the id, a UUID
      * @param idLow the least significant bits of the id
-     * @param source the text of the {@code source}, a valid URI reference
      * @param data the payload; wrapped, not copied
      */
-    DeviceEvent(long idHigh, long idLow, String type, String source, String subject, Instant time,
+    DeviceEvent(long idHigh, long idLow, String type, String subject, Instant time,
                 String dataContentType, byte[] data, String application, String device, String sender,
                 String instance) {
         this.idHigh = idHigh;
         this.idLow = idLow;
         this.type = Objects.requireNonNull(type, "type");
-        this.source = Objects.requireNonNull(source, "source");
         this.subject = Objects.requireNonNull(subject, "subject");
         this.time = Objects.requireNonNull(time, "time");
         this.dataContentType = Objects.requireNonNull(dataContentType, "dataContentType");
@@ -93,12 +90,12 @@ final class DeviceEvent implements CloudEvent {
 
     @Override
     public URI getSource() {
-        return URI.create(source);
+        return URI.create(sourceText());
     }
 
     /** The text of {@link #getSource()}, without parsing it into a URI. */
     String sourceText() {
-        return source;
+        return EventMapper.sourceText(application, device);
     }
 
     @Override
@@ -158,7 +155,7 @@ final class DeviceEvent implements CloudEvent {
     public boolean equals(Object other) {
         return other instanceof DeviceEvent that
                 && idHigh == that.idHigh && idLow == that.idLow
-                && type.equals(that.type) && source.equals(that.source) && subject.equals(that.subject)
+                && type.equals(that.type) && subject.equals(that.subject)
                 && time.equals(that.time) && dataContentType.equals(that.dataContentType)
                 && Arrays.equals(data.toBytes(), that.data.toBytes())
                 && application.equals(that.application) && device.equals(that.device)
@@ -172,7 +169,7 @@ final class DeviceEvent implements CloudEvent {
 
     @Override
     public String toString() {
-        return "DeviceEvent{id=" + getId() + ", type=" + type + ", source=" + source + ", subject=" + subject
+        return "DeviceEvent{id=" + getId() + ", type=" + type + ", source=" + sourceText() + ", subject=" + subject
                 + ", time=" + time + ", datacontenttype=" + dataContentType + ", data=" + data.toBytes().length
                 + " bytes, sender=" + sender + ", instance=" + instance + '}';
     }

@@ -116,7 +116,7 @@ public final class EventMapper {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long most = (random.nextLong() & ~0xF000L) | 0x4000L;
         long least = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new DeviceEvent(most, least, type, sourceText(application, device), subject, time, dataContentType, data,
+        return new DeviceEvent(most, least, type, subject, time, dataContentType, data,
                 application, device, sender, instance);
     }
 
@@ -126,9 +126,9 @@ public final class EventMapper {
     }
 
     /**
-     * The text of {@link #sourceOf}. Events keep their source as text: one string per event costs less than a URI
-     * per device kept for the life of the process (some 300 bytes of parsed parts for each device that ever
-     * connected), and the file sink writes the text as it is.
+     * The text of {@link #sourceOf}. Events derive it when a sink reads it, rather than keeping a URI per device for
+     * the life of the process (some 700 bytes with its parsed parts for each device that ever connected); the file
+     * sink writes the text as it is.
      */
     static String sourceText(String application, String device) {
         return SOURCE_SCHEME + percentEncode(application) + '/' + percentEncode(device);
