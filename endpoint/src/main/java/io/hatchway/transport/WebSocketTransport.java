@@ -38,8 +38,10 @@ public final class WebSocketTransport implements Transport {
                 // the path itself is checked by WebSocketUpgradeCheck; this lets a query string through
                 .checkStartsWith(true)
                 .handleCloseFrames(true)
+                // No text frame is read, whatever it holds (WebSocketFrames answers every one with 1003): checking
+                // its UTF-8 first would answer most MQTT in text frames with 1007 instead.
                 .decoderConfig(WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxFrame)
-                        .allowExtensions(false).build())
+                        .allowExtensions(false).withUTF8Validator(false).build())
                 .build();
         channel.pipeline()
                 .addLast(HandlerNames.HTTP, new HttpServerCodec())

@@ -9,23 +9,19 @@ import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCo
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import io.hatchway.PskClients;
 import io.hatchway.RawMqttClient;
 import io.hatchway.TestPki;
 import io.hatchway.TestServer;
 import io.hatchway.config.BindAddress;
 import io.hatchway.config.HatchwayConfig;
-import org.conscrypt.Conscrypt;
-import org.conscrypt.PSKKeyManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
@@ -33,7 +29,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.Provider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -371,43 +366,8 @@ class SecureAuthenticationTest {
         return socket;
     }
 
-    @SuppressWarnings("deprecation")
     private static SSLContext pskContext(String identity, byte[] key) throws Exception {
-        Provider conscrypt = Conscrypt.newProvider();
-        SSLContext context = SSLContext.getInstance("TLS", conscrypt);
-        PSKKeyManager keys = new PSKKeyManager() {
-            @Override
-            public String chooseServerKeyIdentityHint(Socket socket) {
-                return null;
-            }
-
-            @Override
-            public String chooseServerKeyIdentityHint(SSLEngine engine) {
-                return null;
-            }
-
-            @Override
-            public String chooseClientKeyIdentity(String hint, Socket socket) {
-                return identity;
-            }
-
-            @Override
-            public String chooseClientKeyIdentity(String hint, SSLEngine engine) {
-                return identity;
-            }
-
-            @Override
-            public SecretKey getKey(String hint, String id, Socket socket) {
-                return new SecretKeySpec(key, "RAW");
-            }
-
-            @Override
-            public SecretKey getKey(String hint, String id, SSLEngine engine) {
-                return new SecretKeySpec(key, "RAW");
-            }
-        };
-        context.init(new KeyManager[] {keys}, null, null);
-        return context;
+        return PskClients.context(identity, key);
     }
 
     @Test
