@@ -112,14 +112,14 @@ public final class Hatchway implements AutoCloseable {
     private void bind(HatchwayConfig config) throws SSLException {
         EndpointMetrics metrics = new EndpointMetrics();
         PskKeys pskKeys = new PskKeys(registry, Clock.systemUTC());
-        ConnectedDevices devices = new ConnectedDevices();
+        ConnectedDevices devices = new ConnectedDevices(config.mqtt().limits().maxConnections());
         DevicePresence presence = new DevicePresence(devices);
         EventMapper mapper = new EventMapper(config.instance());
         HatchwayConfig.Mqtt mqttConfig = config.mqtt();
         lifecycle = new SessionLifecycle(devices, new WillReader(registry, mapper), mapper, sink, metrics, presence);
         MqttServices services = new MqttServices(
                 new MqttSettings(mqttConfig.maxPacketSize(), mqttConfig.connectTimeout(), mqttConfig.receiveMaximum(),
-                        mqttConfig.blockedTimeout()),
+                        mqttConfig.blockedTimeout(), mqttConfig.limits()),
                 registry, new ConnectAuthenticator(new PasswordAuthenticator(registry, hashing),
                         new CertificateAuthenticator(registry, hashing), pskKeys, mqttConfig.defaultApplication()),
                 lifecycle, mapper, sink, metrics);

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.hatchway.events.HttpSinkSettings;
 import io.hatchway.events.KafkaSink;
 import io.hatchway.events.KafkaSinkSettings;
+import io.hatchway.mqtt.MqttLimits;
 
 import java.io.IOException;
 import java.net.URI;
@@ -63,7 +64,10 @@ public final class ConfigLoader {
     }
 
     private record RawMqtt(String bind, Integer maxPacketSize, String connectTimeout, Integer receiveMaximum,
-                           String defaultApplication, String blockedTimeout) {
+                           String defaultApplication, String blockedTimeout, String maxKeepAlive,
+                           Integer maxConnections, Integer maxTopicLength, Integer maxTopicLevels,
+                           String authFailureDelay, Integer maxAuthFailuresPerAddress,
+                           Integer maxAuthFailuresPerIdentity, String authFailureWindow) {
     }
 
     private record RawHttp(String bind, String token) {
@@ -172,7 +176,8 @@ public final class ConfigLoader {
     private record Converter(String file, Path baseDir) {
 
         HatchwayConfig convert(RawConfig raw) throws ConfigException {
-            RawMqtt mqtt = raw.mqtt() == null ? new RawMqtt(null, null, null, null, null, null) : raw.mqtt();
+            RawMqtt mqtt = raw.mqtt() == null ? new RawMqtt(null, null, null, null, null, null, null,
+                    null, null, null, null, null, null, null) : raw.mqtt();
             RawHttp http = raw.http() == null ? new RawHttp(null, null) : raw.http();
             RawEvents events = raw.events() == null ? new RawEvents(null, null, null, null, null) : raw.events();
             if (raw.registry() == null || raw.registry().file() == null || raw.registry().file().isBlank()) {
@@ -197,6 +202,8 @@ public final class ConfigLoader {
                     || defaultApplication.get().contains("@"))) {
                 throw error("mqtt.defaultApplication", "must be an application name (not empty, no '@')");
             }
+
+            MqttLimits limits = limits(mqtt);
 
             BindAddress httpBind = parse("http.bind", http.bind(), "127.0.0.1:8080", BindAddress::parse);
             Optional<String> token = Optional.ofNullable(http.token()).filter(t -> !t.isEmpty());
@@ -252,11 +259,39 @@ public final class ConfigLoader {
             }
             return new HatchwayConfig(
                     new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum,
-                            defaultApplication, blockedTimeout),
+                            defaultApplication, blockedTimeout, limits),
                     new HatchwayConfig.Http(httpBind, token),
                     baseDir.resolve(raw.registry().file()).normalize(),
                     new HatchwayConfig.Events(sink, path, capacity, kafka, httpSink, commandsTopic),
                     instance, mqtts, psk, ws, wss);
+        }
+
+        private MqttLimits limits(RawMqtt mqtt) throws ConfigException {
+            MqttLimits defaults = MqttLimits.DEFAULTS;
+            Duration maxKeepAlive = parse("mqtt.maxKeepAlive", mqtt.maxKeepAlive(),
+                    defaults.maxKeepAlive().toSeconds() + "s", Durations::parse);
+            if (maxKeepAlive.toSeconds() < 1 || maxKeepAlive.toSeconds() > MqttLimits.KEEP_ALIVE_LIMIT_SECONDS) {
+                throw error("mqtt.maxKeepAlive", mqtt.maxKeepAlive() + " is out of range 1s..65535s"
+                        + " (MQTT's keep-alive is at most 65535 seconds)");
+            }
+            Duration failureDelay = parse("mqtt.authFailureDelay", mqtt.authFailureDelay(),
+                    defaults.authFailureDelay().toMillis() + "ms", Durations::parse);
+            Duration failureWindow = parse("mqtt.authFailureWindow", mqtt.authFailureWindow(),
+                    defaults.authFailureWindow().toSeconds() + "s", Durations::parse);
+            if (failureWindow.isZero()) {
+                throw error("mqtt.authFailureWindow", "must be greater than 0");
+            }
+            return new MqttLimits(maxKeepAlive,
+                    range("mqtt.maxConnections", mqtt.maxConnections(), defaults.maxConnections(), 1,
+                            Integer.MAX_VALUE),
+                    range("mqtt.maxTopicLength", mqtt.maxTopicLength(), defaults.maxTopicLength(), 1, 65_535),
+                    range("mqtt.maxTopicLevels", mqtt.maxTopicLevels(), defaults.maxTopicLevels(), 1, 65_535),
+                    failureDelay,
+                    range("mqtt.maxAuthFailuresPerAddress", mqtt.maxAuthFailuresPerAddress(),
+                            defaults.maxAuthFailuresPerAddress(), 1, Integer.MAX_VALUE),
+                    range("mqtt.maxAuthFailuresPerIdentity", mqtt.maxAuthFailuresPerIdentity(),
+                            defaults.maxAuthFailuresPerIdentity(), 1, Integer.MAX_VALUE),
+                    failureWindow);
         }
 
         private HatchwayConfig.Tls tls(RawTls raw) throws ConfigException {

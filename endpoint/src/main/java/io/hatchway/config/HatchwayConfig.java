@@ -2,6 +2,7 @@ package io.hatchway.config;
 
 import io.hatchway.events.HttpSinkSettings;
 import io.hatchway.events.KafkaSinkSettings;
+import io.hatchway.mqtt.MqttLimits;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,11 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
                 Optional.empty());
     }
 
+    /** A copy with other MQTT settings. */
+    public HatchwayConfig withMqtt(Mqtt other) {
+        return new HatchwayConfig(other, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss);
+    }
+
     /** A copy with the given secure and WebSocket listeners. */
     public HatchwayConfig withListeners(Optional<Tls> mqtts, Optional<Psk> mqttsPsk, Optional<WebSocket> ws,
                                         Optional<WebSocket> wss) {
@@ -63,18 +69,32 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
      * @param defaultApplication the application of devices whose username and client id carry none (no {@code @})
      * @param blockedTimeout  how long a connection may wait for the sink (not read, its publishes unacknowledged)
      *                        before it is disconnected (MQTT 5: DISCONNECT 0x89 Server busy)
+     * @param limits          keep-alive, connection, topic and authentication-failure limits
      */
     public record Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum,
-                       Optional<String> defaultApplication, Duration blockedTimeout) {
+                       Optional<String> defaultApplication, Duration blockedTimeout, MqttLimits limits) {
         public Mqtt {
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(defaultApplication, "defaultApplication");
             Objects.requireNonNull(blockedTimeout, "blockedTimeout");
+            Objects.requireNonNull(limits, "limits");
         }
 
         public Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum) {
             this(bind, maxPacketSize, connectTimeout, receiveMaximum, Optional.empty(), DEFAULT_BLOCKED_TIMEOUT);
+        }
+
+        public Mqtt(BindAddress bind, int maxPacketSize, Duration connectTimeout, int receiveMaximum,
+                    Optional<String> defaultApplication, Duration blockedTimeout) {
+            this(bind, maxPacketSize, connectTimeout, receiveMaximum, defaultApplication, blockedTimeout,
+                    MqttLimits.DEFAULTS);
+        }
+
+        /** A copy with other limits. */
+        public Mqtt withLimits(MqttLimits other) {
+            return new Mqtt(bind, maxPacketSize, connectTimeout, receiveMaximum, defaultApplication, blockedTimeout,
+                    other);
         }
 
         public static final Duration DEFAULT_BLOCKED_TIMEOUT = Duration.ofSeconds(60);

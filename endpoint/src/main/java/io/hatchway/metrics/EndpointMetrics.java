@@ -19,10 +19,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EndpointMetrics {
 
     /** How a CONNECT ended. */
-    public enum ConnectOutcome { ACCEPTED, BAD_CREDENTIALS, NOT_AUTHORIZED, UNAVAILABLE, REFUSED, TAKEN_OVER }
+    public enum ConnectOutcome {
+        ACCEPTED, BAD_CREDENTIALS, NOT_AUTHORIZED, UNAVAILABLE, REFUSED, TAKEN_OVER, OVER_LIMIT, THROTTLED
+    }
 
     /** How a PUBLISH ended. */
-    public enum PublishOutcome { ACCEPTED, NOT_AUTHORIZED, INVALID_TOPIC, INVALID_PAYLOAD, SINK_FULL, SINK_FAILED }
+    public enum PublishOutcome {
+        ACCEPTED, NOT_AUTHORIZED, INVALID_TOPIC, INVALID_PAYLOAD, SINK_FULL, SINK_FAILED, OVER_QUOTA
+    }
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger connectionsOpen = new AtomicInteger();

@@ -4,6 +4,7 @@ import io.hatchway.auth.GatewayDecisions;
 import io.hatchway.metrics.EndpointMetrics.ConnectOutcome;
 import io.hatchway.registry.AuthOutcome;
 import io.hatchway.transport.HandlerNames;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -15,7 +16,10 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Handles CONNECT: refuses what the endpoint does not offer, authenticates the device without blocking the event
@@ -24,7 +28,10 @@ import java.util.UUID;
  *
  * <p>Refusals, by MQTT 3.1.1 / MQTT 5 code: bad credentials {@code 0x04}/{@code 0x86}; disabled application or
  * device {@code 0x05}/{@code 0x87}; registry unavailable {@code 0x03}/{@code 0x88}; clean session false
- * {@code 0x02}/{@code 0x83} (the endpoint keeps no session state).
+ * {@code 0x02}/{@code 0x83} (the endpoint keeps no session state); {@code mqtt.maxConnections} reached
+ * {@code 0x03}/{@code 0x89}; the application's {@code maxConnections} reached {@code 0x03}/{@code 0x97}; too many
+ * failed authentications from the address or for the identity {@code 0x03}/{@code 0x9F}. Bad credentials and
+ * throttling are answered {@code mqtt.authFailureDelay} after the CONNECT arrived.
  */
 @ChannelHandler.Sharable
 public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnectMessage> {
@@ -33,6 +40,11 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
 
     public ConnectHandler(MqttServices services) {
         this.services = services;
+    }
+
+    /** What the CONNECT asked for, kept while it is authenticated. */
+    private record Attempt(String clientId, int keepAlive, boolean sessionExpiryRequested, Will will,
+                           long arrivedNanos, InetAddress address, String identity) {
     }
 
     @Override
@@ -52,8 +64,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             return;
         }
         String clientId = connect.payload().clientIdentifier();
-        int keepAlive = connect.variableHeader().keepAliveTimeSeconds();
-        Will will = willOf(connect, version);
+        String username = connect.payload().userName();
         MqttProperties properties = connect.variableHeader().properties();
         Integer maximumPacketSize = intProperty(properties, MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE);
         Integer problemInformation = intProperty(properties,
@@ -62,16 +73,25 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         session.clientPreferences(maximumPacketSize == null ? Long.MAX_VALUE : maximumPacketSize & 0xFFFFFFFFL,
                 problemInformation == null || problemInformation != 0);
         ctx.channel().config().setAutoRead(false);
+        Attempt attempt = new Attempt(clientId, connect.variableHeader().keepAliveTimeSeconds(),
+                sessionExpiry != null && sessionExpiry != 0, willOf(connect, version),
+                ctx.executor().ticker().nanoTime(), addressOf(ctx.channel()),
+                username != null && !username.isEmpty() ? username : clientId);
+        if (services.authFailures().throttled(attempt.address(), attempt.identity())) {
+            services.metrics().connect(ConnectOutcome.THROTTLED);
+            refuseUnauthenticated(ctx, session, attempt, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
+                    "too many failed authentications from this address or for this identity, try again later");
+            return;
+        }
         services.authenticator()
-                .authenticate(ctx.channel(), connect.payload().userName(), connect.payload().passwordInBytes(),
-                        clientId)
+                .authenticate(ctx.channel(), username, connect.payload().passwordInBytes(), clientId)
                 .whenComplete((outcome, error) -> ctx.executor().execute(() ->
-                        authenticated(ctx, session, outcome, error, clientId, keepAlive,
-                                sessionExpiry != null && sessionExpiry != 0, will)));
+                        authenticated(ctx, session, outcome, error, attempt)));
     }
 
     private void authenticated(ChannelHandlerContext ctx, Session session, AuthOutcome outcome, Throwable error,
-                               String clientId, int keepAlive, boolean sessionExpiryRequested, Will will) {
+                               Attempt attempt) {
         if (session.state() != SessionState.AUTHENTICATING || !ctx.channel().isActive()) {
             return;
         }
@@ -82,24 +102,27 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             return;
         }
         if (outcome instanceof AuthOutcome.Refused refused) {
-            boolean disabled = refused.reason() == AuthOutcome.Reason.DISABLED;
-            services.metrics().connect(disabled ? ConnectOutcome.NOT_AUTHORIZED : ConnectOutcome.BAD_CREDENTIALS);
-            if (disabled) {
+            if (refused.reason() == AuthOutcome.Reason.DISABLED) {
+                services.metrics().connect(ConnectOutcome.NOT_AUTHORIZED);
                 Disconnector.refuse(session, session.version(), MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
                         MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5, refused.message());
             } else {
-                Disconnector.refuse(session, session.version(),
+                services.metrics().connect(ConnectOutcome.BAD_CREDENTIALS);
+                services.authFailures().failed(attempt.address(), attempt.identity());
+                refuseUnauthenticated(ctx, session, attempt,
                         MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
                         MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD, refused.message());
             }
             return;
         }
+        services.authFailures().succeeded(attempt.identity());
         AuthOutcome.Authenticated accepted = (AuthOutcome.Authenticated) outcome;
         // The connect timeout also bounds authentication; it ends with the CONNACK.
         ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
         session.established(accepted.application(), accepted.device(), new GatewayDecisions(services.registry(),
                 accepted.application().name(), accepted.device().name()));
-        session.will(will);
+        session.will(attempt.will());
+        int keepAlive = services.settings().limits().keepAlive(attempt.keepAlive());
         session.keepAlive(keepAlive);
         switch (services.lifecycle().begin(session)) {
             case ACCEPTED -> session.state(SessionState.CONNECTED);
@@ -113,14 +136,54 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
                         "the device is already connected and its application does not allow a takeover");
                 return;
             }
+            case SERVER_FULL -> {
+                Disconnector.refuse(session, session.version(),
+                        MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_BUSY,
+                        "the endpoint has its maximum of " + services.settings().limits().maxConnections()
+                                + " devices connected, try later");
+                return;
+            }
+            case APPLICATION_FULL -> {
+                Disconnector.refuse(session, session.version(),
+                        MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED,
+                        "application '" + accepted.application().name() + "' has its maximum of "
+                                + accepted.application().mqtt().maxConnections() + " devices connected");
+                return;
+            }
             default -> throw new IllegalStateException("unexpected takeover outcome");
         }
-        ctx.writeAndFlush(connAck(session, clientId, sessionExpiryRequested));
+        ctx.writeAndFlush(connAck(session, attempt, keepAlive));
         services.metrics().connect(ConnectOutcome.ACCEPTED);
         ctx.channel().config().setAutoRead(true);
         ctx.pipeline().fireUserEventTriggered(ProtocolGuard.ESTABLISHED);
         // Its job is done: a second CONNECT is stopped by the guard. One handler less per open connection.
         ctx.pipeline().remove(this);
+    }
+
+    /**
+     * Refuses a CONNECT whose credentials were not accepted (or not looked at), no earlier than
+     * {@code authFailureDelay} after it arrived: the answer comes at the same time whatever the reason.
+     */
+    private void refuseUnauthenticated(ChannelHandlerContext ctx, Session session, Attempt attempt,
+                                       MqttConnectReturnCode v3code, MqttConnectReturnCode v5code, String reason) {
+        long wait = attempt.arrivedNanos() + services.settings().limits().authFailureDelay().toNanos()
+                - ctx.executor().ticker().nanoTime();
+        if (ctx.pipeline().get(HandlerNames.CONNECT_TIMEOUT) != null) {
+            // The answer is due within authFailureDelay: the connect timeout must not pre-empt it with a bare close.
+            ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
+        }
+        if (wait <= 0) {
+            Disconnector.refuse(session, session.version(), v3code, v5code, reason);
+        } else {
+            ctx.executor().schedule(() -> Disconnector.refuse(session, session.version(), v3code, v5code, reason),
+                    wait, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static InetAddress addressOf(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
     }
 
     private static Will willOf(MqttConnectMessage connect, MqttVersion version) {
@@ -145,7 +208,8 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         return property == null ? null : (Integer) property.value();
     }
 
-    private MqttConnAckMessage connAck(Session session, String clientId, boolean sessionExpiryRequested) {
+    private MqttConnAckMessage connAck(Session session, Attempt attempt, int keepAlive) {
+        String clientId = attempt.clientId();
         MqttMessageBuilders.ConnAckBuilder connAck = MqttMessageBuilders.connAck()
                 .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false);
         if (session.isV5()) {
@@ -158,7 +222,11 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
                 if (clientId == null || clientId.isEmpty()) {
                     p.assignedClientId(UUID.randomUUID().toString());
                 }
-                if (sessionExpiryRequested) {
+                if (keepAlive != attempt.keepAlive()) {
+                    // 0 (off) or above mqtt.maxKeepAlive: the client must use this instead [MQTT-3.2.2-21].
+                    p.serverKeepAlive(keepAlive);
+                }
+                if (attempt.sessionExpiryRequested()) {
                     // No session state is kept: the session ends with the connection [MQTT-3.2.2.3.2].
                     p.sessionExpiryInterval(0);
                 }

@@ -20,13 +20,17 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Refusals: not authorized → QoS 0 dropped, QoS 1/2 v5 {@code 0x87}; invalid topic → v5 {@code 0x90}; JSON
  * content type with a payload that is not JSON, or a payload declared UTF-8 that is not → v5 {@code 0x99}; sink
- * full → v5 {@code 0x97}; sink failure → v5 {@code 0x80}. MQTT 3.1.1 has no negative acknowledgement, so there every refusal except a QoS 0
+ * full → v5 {@code 0x97}; sink failure → v5 {@code 0x80}; topic beyond {@code mqtt.maxTopicLength} or
+ * {@code maxTopicLevels} → v5 {@code 0x90}; payload above the application's {@code maxPayloadSize} → v5 {@code 0x97};
+ * QoS 1/2 beyond the application's rate limit → v5 {@code 0x97}. MQTT 3.1.1 has no negative acknowledgement, so there every refusal except a QoS 0
  * not-authorized drop closes the connection.
  *
  * <p>Back-pressure: when {@code receiveMaximum} publishes wait for the sink, or the sink is full, the socket is not
  * read until the sink catches up (a publish the full sink refused is offered again shortly); a connection whose
  * oldest publish waited longer than {@code blockedTimeout} is disconnected (MQTT 5: DISCONNECT 0x89 Server busy)
- * rather than held forever. The client resends what was not acknowledged.
+ * rather than held forever. The client resends what was not acknowledged. A publish beyond its application's rate
+ * limit that cannot be refused (MQTT 3.1.1, or QoS 0) is taken, and the socket is not read until the limit allows
+ * the next one: the connection is slowed down, not cut.
  */
 public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublishMessage> {
 
@@ -37,6 +41,8 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
     private final Acknowledgements acks = new Acknowledgements();
     /** MQTT 3.1.1 only: a publish was refused, the connection closes once the acknowledgements before it left. */
     private boolean draining;
+    /** The socket is not read before this ticker time: the application's rate limit (see {@link #throttle}). */
+    private long throttledUntil = Long.MIN_VALUE;
     /** Watches the oldest publish waiting for the sink: ends the connection if it waits too long. */
     private ScheduledFuture<?> blocked;
 
@@ -74,22 +80,44 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
             }
         }
         PublishReader.Result result = PublishReader.read(session, publish, services.mapper(),
-                services.registry().current());
+                services.registry().current(), services.settings().limits());
         if (result instanceof PublishReader.Refused refused) {
             refuse(ctx, session, qos, packetId, refused.outcome(), refused.code(), refused.reason());
             return;
         }
-        send(ctx, session, qos, packetId, ((PublishReader.Accepted) result).event());
+        long now = ctx.executor().ticker().nanoTime();
+        boolean mayRefuse = session.isV5() && qos > 0;
+        long pause = services.quotas().take(session.application(), publish.payload().readableBytes(), !mayRefuse, now);
+        if (pause == PublishQuotas.REFUSED) {
+            refuse(ctx, session, qos, packetId, PublishOutcome.OVER_QUOTA,
+                    MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue(), "application '" + session.application().name()
+                            + "' is over its rate limit " + session.application().mqtt().rateLimit().orElseThrow());
+            return;
+        }
+        if (pause > 0) {
+            throttle(ctx, now + pause);
+        }
+        send(ctx, session, qos, packetId, ((PublishReader.Accepted) result).event(), now);
     }
 
-    private void send(ChannelHandlerContext ctx, Session session, int qos, int packetId, CloudEvent event) {
+    /**
+     * Slows the connection down to its application's rate limit: its socket is not read until {@code untilNanos}.
+     * Used where a publish cannot be refused (MQTT 3.1.1, QoS 0): it is taken, and the next ones wait.
+     */
+    private void throttle(ChannelHandlerContext ctx, long untilNanos) {
+        throttledUntil = Math.max(throttledUntil, untilNanos);
+        ctx.channel().config().setAutoRead(false);
+        ctx.executor().schedule(() -> readIfBelowLimit(ctx), untilNanos - ctx.executor().ticker().nanoTime(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void send(ChannelHandlerContext ctx, Session session, int qos, int packetId, CloudEvent event, long now) {
         if (qos > 0) {
             session.inFlight(1);
         }
         if (qos == 2) {
             session.qos2().put(packetId, Boolean.FALSE);
         }
-        long now = ctx.executor().ticker().nanoTime();
         Object handle = acks.add(qos, packetId, now);
         attempt(ctx, session, qos, handle, event, now, now, FIRST_RETRY_MILLIS);
         if (acks.size() >= services.settings().receiveMaximum()) {
@@ -192,7 +220,8 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
 
     private void readIfBelowLimit(ChannelHandlerContext ctx) {
         if (!draining && !ctx.channel().config().isAutoRead() && acks.size() < services.settings().receiveMaximum()
-                && Session.of(ctx.channel()).state() == SessionState.CONNECTED) {
+                && Session.of(ctx.channel()).state() == SessionState.CONNECTED
+                && ctx.executor().ticker().nanoTime() >= throttledUntil) {
             ctx.channel().config().setAutoRead(true);
         }
     }

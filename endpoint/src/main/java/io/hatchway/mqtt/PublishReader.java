@@ -36,9 +36,22 @@ final class PublishReader {
     private PublishReader() {
     }
 
-    static Result read(Session session, MqttPublishMessage publish, EventMapper mapper, RegistrySnapshot snapshot) {
+    static Result read(Session session, MqttPublishMessage publish, EventMapper mapper, RegistrySnapshot snapshot,
+                       MqttLimits limits) {
+        String topic = publish.variableHeader().topicName();
+        String beyond = TopicLimits.violation(topic, limits);
+        if (beyond != null) {
+            return new Refused(PublishOutcome.INVALID_TOPIC, MqttReasonCodes.PubAck.TOPIC_NAME_INVALID.byteValue(),
+                    beyond);
+        }
+        int maxPayload = session.application().mqtt().maxPayloadSize();
+        if (publish.payload().readableBytes() > maxPayload) {
+            return new Refused(PublishOutcome.OVER_QUOTA, MqttReasonCodes.PubAck.QUOTA_EXCEEDED.byteValue(),
+                    "payload of " + publish.payload().readableBytes() + " bytes, more than the " + maxPayload
+                            + " bytes application '" + session.application().name() + "' allows (maxPayloadSize)");
+        }
         TopicDialect dialect = session.dialect(snapshot);
-        Optional<PublishTarget> target = dialect.parse(publish.variableHeader().topicName());
+        Optional<PublishTarget> target = dialect.parse(topic);
         if (target.isEmpty()) {
             return new Refused(PublishOutcome.INVALID_TOPIC, MqttReasonCodes.PubAck.TOPIC_NAME_INVALID.byteValue(),
                     dialect.expected());

@@ -78,18 +78,30 @@ public final class SessionLifecycle {
         /** The application's takeover policy is {@code reject} and the device is connected: refuse the CONNECT. */
         REJECTED,
         /** A newer CONNECT of the same device won while this one was authenticated: the session was closed. */
-        SUPERSEDED
+        SUPERSEDED,
+        /** The endpoint has {@code mqtt.maxConnections} devices connected: refuse the CONNECT. */
+        SERVER_FULL,
+        /** The application has {@code spec.mqtt.maxConnections} devices connected: refuse the CONNECT. */
+        APPLICATION_FULL
     }
 
     /**
      * Registers an authenticated session, applying its application's takeover policy: {@code replace} (the newer
      * connection wins, the older gets DISCONNECT 0x8E) or {@code reject} (a second connection is refused while the
-     * first is alive: open and heard of within its keep-alive, or the application's offline threshold).
+     * first is alive: open and heard of within its keep-alive, or the application's offline threshold), within
+     * the endpoint's and the application's limits of connected devices.
      */
     Begin begin(Session session) {
         boolean replace = session.application().mqtt().takeover() == Takeover.REPLACE;
         Duration threshold = session.application().mqtt().offlineThreshold();
-        Optional<Session> loser = devices.register(session, replace, registered -> registered.alive(threshold));
+        ConnectedDevices.Registration registration =
+                devices.register(session, replace, registered -> registered.alive(threshold));
+        if (registration.exceeded().isPresent()) {
+            metrics.connect(ConnectOutcome.OVER_LIMIT);
+            return registration.exceeded().get() == ConnectedDevices.Limit.SERVER ? Begin.SERVER_FULL
+                    : Begin.APPLICATION_FULL;
+        }
+        Optional<Session> loser = registration.loser();
         if (loser.isPresent() && loser.get() == session) {
             if (!replace) {
                 metrics.connect(ConnectOutcome.REFUSED);

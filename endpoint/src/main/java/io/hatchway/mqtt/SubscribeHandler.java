@@ -25,7 +25,8 @@ import java.util.Optional;
  * Handles SUBSCRIBE: only command filters are served; commands are sent with QoS 0, so that is the QoS granted.
  * With the Drogue command inbox (see {@link CommandFilter}) and with a dialect's own command topic alike, a filter
  * for a device the connection may not act for is refused with 0x87 (MQTT 3.1.1: 0x80), a filter that can match no
- * command with 0x8F Topic filter invalid (MQTT 3.1.1: 0x80).
+ * command, or beyond {@code mqtt.maxTopicLength} or {@code maxTopicLevels}, with 0x8F Topic filter invalid (MQTT
+ * 3.1.1: 0x80).
  */
 @ChannelHandler.Sharable
 public final class SubscribeHandler extends SimpleChannelInboundHandler<MqttSubscribeMessage> {
@@ -33,9 +34,11 @@ public final class SubscribeHandler extends SimpleChannelInboundHandler<MqttSubs
     private static final int FAILURE = 0x80;
 
     private final Registry registry;
+    private final MqttLimits limits;
 
-    public SubscribeHandler(Registry registry) {
+    public SubscribeHandler(Registry registry, MqttLimits limits) {
         this.registry = registry;
+        this.limits = limits;
     }
 
     /**
@@ -82,8 +85,9 @@ public final class SubscribeHandler extends SimpleChannelInboundHandler<MqttSubs
         Optional<Dialect.Template> template = session.dialect(registry.current()).commandTemplate();
         for (MqttTopicSubscription request : subscribe.payload().topicSubscriptions()) {
             String filter = request.topicFilter();
-            Optional<CommandSubscriptions.Entry> entry = template.isPresent()
-                    ? templateEntry(session, filter, template.get()) : inboxEntry(session, filter);
+            Optional<CommandSubscriptions.Entry> entry = TopicLimits.violation(filter, limits) != null ? null
+                    : template.isPresent() ? templateEntry(session, filter, template.get())
+                    : inboxEntry(session, filter);
             int code;
             if (entry == null) {
                 code = MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID.byteValue() & 0xFF;

@@ -35,7 +35,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         this.transport = transport;
         this.lifecycle = new LifecycleHandler(services);
         this.connect = new ConnectHandler(services);
-        this.subscribe = new SubscribeHandler(services.registry());
+        this.subscribe = new SubscribeHandler(services.registry(), services.settings().limits());
     }
 
     @Override

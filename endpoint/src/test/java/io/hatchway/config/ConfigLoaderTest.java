@@ -1,5 +1,6 @@
 package io.hatchway.config;
 
+import io.hatchway.mqtt.MqttLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,6 +116,46 @@ class ConfigLoaderTest {
                 mqtt: { connectTimeout: ten seconds }
                 """);
         assertMentions(refused(file), file.toAbsolutePath().toString(), "mqtt.connectTimeout", "ten seconds");
+    }
+
+    @Test
+    void limitsAreReadAndDefaulted() throws Exception {
+        HatchwayConfig defaults = ConfigLoader.load(write("defaults.yaml", "registry: { file: registry.yaml }\n"));
+        assertEquals(MqttLimits.DEFAULTS, defaults.mqtt().limits());
+        HatchwayConfig set = ConfigLoader.load(write("limits.yaml", """
+                registry: { file: registry.yaml }
+                mqtt:
+                  maxKeepAlive: 5m
+                  maxConnections: 5000
+                  maxTopicLength: 256
+                  maxTopicLevels: 8
+                  authFailureDelay: 2s
+                  maxAuthFailuresPerAddress: 50
+                  maxAuthFailuresPerIdentity: 5
+                  authFailureWindow: 10m
+                """));
+        assertEquals(new MqttLimits(Duration.ofMinutes(5), 5000, 256, 8, Duration.ofSeconds(2), 50, 5,
+                Duration.ofMinutes(10)), set.mqtt().limits());
+    }
+
+    @Test
+    void outOfRangeLimitsAreRefusedNamingTheKey() throws Exception {
+        assertMentions(refused(write("a.yaml", """
+                registry: { file: registry.yaml }
+                mqtt: { maxKeepAlive: 19h }
+                """)), "a.yaml", "mqtt.maxKeepAlive", "65535s");
+        assertMentions(refused(write("b.yaml", """
+                registry: { file: registry.yaml }
+                mqtt: { maxConnections: 0 }
+                """)), "b.yaml", "mqtt.maxConnections", "out of range 1..");
+        assertMentions(refused(write("c.yaml", """
+                registry: { file: registry.yaml }
+                mqtt: { authFailureWindow: 0s }
+                """)), "c.yaml", "mqtt.authFailureWindow", "greater than 0");
+        assertMentions(refused(write("d.yaml", """
+                registry: { file: registry.yaml }
+                mqtt: { maxTopicLevels: 70000 }
+                """)), "d.yaml", "mqtt.maxTopicLevels", "1..65535");
     }
 
     @Test

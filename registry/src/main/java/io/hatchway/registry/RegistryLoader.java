@@ -42,6 +42,9 @@ import java.util.regex.Pattern;
  *         dialect: drogue/v1                          # or plainTopic, or a mapping, see below
  *         offlineThreshold: 120s                      # 500ms, 10s, 2m, 1h; positive
  *         takeover: replace                           # or reject
+ *         maxConnections: 1000                        # devices connected at once; unlimited if absent
+ *         maxPayloadSize: 65536                       # bytes per PUBLISH payload; unlimited if absent
+ *         rateLimit: { messagesPerSecond: 100, bytesPerSecond: 1048576 }   # all devices together; either or both
  * devices:
  *   - metadata: { name: device1, application: my-app }
  *     spec:                                           # spec optional
@@ -97,6 +100,10 @@ public final class RegistryLoader {
 
     private static final String DURATION_SHAPE = "expected a duration such as 500ms, 10s, 2m or 1h";
 
+    /** The largest MQTT payload: a packet's remaining length is at most 268,435,455 bytes. */
+    private static final long MAX_PAYLOAD_SIZE = 268_435_455;
+    /** A rate this high is no limit. */
+    private static final long MAX_RATE = 1L << 40;
     private static final String DIALECT_TYPES = "drogue/v1, plainTopic or template";
 
     private static final String SECRET_SHAPE = "expected a string or { bcrypt: ... } or { plain: ... }";
@@ -233,15 +240,35 @@ public final class RegistryLoader {
     }
 
     private static ApplicationMqtt applicationMqtt(YamlCursor value) throws RegistryException {
-        YamlCursor.Fields fields = value.fields("dialect", "offlineThreshold", "takeover");
+        YamlCursor.Fields fields = value.fields("dialect", "offlineThreshold", "takeover", "maxConnections",
+                "maxPayloadSize", "rateLimit");
         Optional<YamlCursor> dialectAt = fields.optional("dialect");
         Optional<YamlCursor> thresholdAt = fields.optional("offlineThreshold");
         Optional<YamlCursor> takeoverAt = fields.optional("takeover");
+        Optional<YamlCursor> connectionsAt = fields.optional("maxConnections");
+        Optional<YamlCursor> payloadAt = fields.optional("maxPayloadSize");
+        Optional<YamlCursor> rateAt = fields.optional("rateLimit");
         ApplicationMqtt defaults = ApplicationMqtt.DEFAULTS;
         return new ApplicationMqtt(
                 dialectAt.isPresent() ? dialect(dialectAt.get()) : defaults.dialect(),
                 thresholdAt.isPresent() ? duration(thresholdAt.get()) : defaults.offlineThreshold(),
-                takeoverAt.isPresent() ? takeover(takeoverAt.get()) : defaults.takeover());
+                takeoverAt.isPresent() ? takeover(takeoverAt.get()) : defaults.takeover(),
+                connectionsAt.isPresent() ? (int) connectionsAt.get().positive(Integer.MAX_VALUE)
+                        : defaults.maxConnections(),
+                payloadAt.isPresent() ? (int) payloadAt.get().positive(MAX_PAYLOAD_SIZE) : defaults.maxPayloadSize(),
+                rateAt.isPresent() ? Optional.of(rateLimit(rateAt.get())) : Optional.empty());
+    }
+
+    private static ApplicationMqtt.RateLimit rateLimit(YamlCursor value) throws RegistryException {
+        YamlCursor.Fields fields = value.fields("messagesPerSecond", "bytesPerSecond");
+        Optional<YamlCursor> messagesAt = fields.optional("messagesPerSecond");
+        Optional<YamlCursor> bytesAt = fields.optional("bytesPerSecond");
+        if (messagesAt.isEmpty() && bytesAt.isEmpty()) {
+            throw value.error("set messagesPerSecond, bytesPerSecond or both");
+        }
+        return new ApplicationMqtt.RateLimit(
+                messagesAt.isPresent() ? messagesAt.get().positive(MAX_RATE) : MAX_RATE,
+                bytesAt.isPresent() ? bytesAt.get().positive(MAX_RATE) : MAX_RATE);
     }
 
     private static Dialect dialect(YamlCursor value) throws RegistryException {

@@ -101,6 +101,21 @@ final class YamlCursor {
         throw error("expected true or false");
     }
 
+    /** A whole number from 1 to {@code max}. */
+    long positive(long max) throws RegistryException {
+        if (node instanceof ScalarNode scalar && scalar.token() == JsonToken.VALUE_NUMBER_INT) {
+            try {
+                long value = Long.parseLong(scalar.text());
+                if (value >= 1 && value <= max) {
+                    return value;
+                }
+            } catch (NumberFormatException e) {
+                // out of range of a long: reported below
+            }
+        }
+        throw error("expected a whole number from 1 to " + max);
+    }
+
     /** The items of a sequence; null (an empty value) reads as an empty list. */
     List<YamlCursor> list() throws RegistryException {
         if (isNull()) {

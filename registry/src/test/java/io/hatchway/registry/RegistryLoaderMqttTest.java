@@ -65,6 +65,50 @@ class RegistryLoaderMqttTest {
     }
 
     @Test
+    void quotasAreRead() throws Exception {
+        RegistrySnapshot snapshot = load("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec:
+                      mqtt:
+                        maxConnections: 1000
+                        maxPayloadSize: 65536
+                        rateLimit: { messagesPerSecond: 100, bytesPerSecond: 1048576 }
+                  - metadata: { name: messages-only }
+                    spec: { mqtt: { rateLimit: { messagesPerSecond: 5 } } }
+                """);
+        ApplicationMqtt mqtt = snapshot.application("my-app").orElseThrow().mqtt();
+        assertEquals(1000, mqtt.maxConnections());
+        assertEquals(65536, mqtt.maxPayloadSize());
+        assertEquals(Optional.of(new ApplicationMqtt.RateLimit(100, 1048576)), mqtt.rateLimit());
+        ApplicationMqtt.RateLimit messagesOnly =
+                snapshot.application("messages-only").orElseThrow().mqtt().rateLimit().orElseThrow();
+        assertEquals(5, messagesOnly.messagesPerSecond());
+        assertTrue(messagesOnly.bytesPerSecond() > 1L << 32, "no byte limit: " + messagesOnly);
+        assertEquals(Integer.MAX_VALUE, ApplicationMqtt.DEFAULTS.maxConnections());
+        assertEquals(Optional.empty(), ApplicationMqtt.DEFAULTS.rateLimit());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "maxConnections: 0                  | maxConnections | expected a whole number from 1 to 2147483647",
+            "maxConnections: many               | maxConnections | expected a whole number from 1 to 2147483647",
+            "maxPayloadSize: 268435456          | maxPayloadSize | expected a whole number from 1 to 268435455",
+            "maxPayloadSize: 1.5                | maxPayloadSize | expected a whole number from 1 to 268435455",
+            "rateLimit: {}                      | rateLimit      | set messagesPerSecond, bytesPerSecond or both",
+            "rateLimit: { messagesPerSecond: -1 } | rateLimit.messagesPerSecond | expected a whole number from 1",
+            "rateLimit: { perMinute: 5 }        | rateLimit.perMinute | unknown",
+    })
+    void invalidQuotaIsRejectedNamingTheKey(String written, String key, String problem) throws IOException {
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: my-app }
+                    spec:
+                      mqtt: { WRITTEN }
+                """.replace("WRITTEN", written)), 4, "applications[0].spec.mqtt." + key, problem);
+    }
+
+    @Test
     void unsetApplicationSettingsKeepTheirDefaults() throws Exception {
         RegistrySnapshot snapshot = load("""
                 applications:

@@ -447,7 +447,8 @@ class RegistryLoaderTest {
         assertEquals(List.of(), snapshot.devices("other-app"));
         assertEquals(List.of(), snapshot.devices("no-app"));
         assertEquals("Application[name=my-app, disabled=false, trustAnchors=[CN=First CA,O=Acme, CN=Second CA,O=Acme],"
-                + " mqtt=ApplicationMqtt[dialect=DrogueV1[], offlineThreshold=PT2M, takeover=REPLACE]]",
+                + " mqtt=ApplicationMqtt[dialect=DrogueV1[], offlineThreshold=PT2M, takeover=REPLACE,"
+                + " maxConnections=2147483647, maxPayloadSize=2147483647, rateLimit=Optional.empty]]",
                 expected.toString());
     }
 
