@@ -38,6 +38,9 @@ final class PacketChecks {
         if (header.willQos() > 2) {
             return "malformed CONNECT: will QoS 3"; // [MQTT-3.1.2-14]
         }
+        if (!header.isWillFlag() && (header.willQos() != 0 || header.isWillRetain())) {
+            return "malformed CONNECT: will QoS or will retain set without the will flag"; // [MQTT-3.1.2-11, -13]
+        }
         if (header.version() < 5 && header.hasPassword() && !header.hasUserName()) {
             return "malformed CONNECT: password flag without user name flag"; // [MQTT-3.1.2-22]
         }

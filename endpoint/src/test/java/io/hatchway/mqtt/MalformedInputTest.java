@@ -45,6 +45,7 @@ class MalformedInputTest {
     private static final int CLEAN = 0x02;
     private static final int WILL = 0x04;
     private static final int WILL_QOS_3 = 0x18;
+    private static final int WILL_RETAIN = 0x20;
     private static final int PASSWORD_FLAG = 0x40;
     private static final int USERNAME_FLAG = 0x80;
     private static final int LOGIN = USERNAME_FLAG | PASSWORD_FLAG;
@@ -137,6 +138,32 @@ class MalformedInputTest {
         }
     }
 
+    // Row 4. The Maximum Packet Size counts the whole packet, fixed header included (MQTT 5 section 3.2.2.3.6):
+    // a PUBLISH of exactly 262,144 bytes is taken, one byte more is too large.
+    @Test
+    void maximumPacketSizeCountsTheWholePacket() throws IOException {
+        int max = 262_144;
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(publishOfTotalSize(max, 1));
+            byte[] ack = raw.readPacket();
+            assertArrayEquals(new byte[] {0x40, 0x02, 0x00, 0x01}, ack, "PUBACK success: " + new String(ack, java.nio.charset.StandardCharsets.ISO_8859_1));
+            raw.send(publishOfTotalSize(max + 1, 2));
+            assertDisconnect(0x95, raw.readPacket());
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    /** An MQTT 5 QoS 1 PUBLISH to {@code blob} with a binary payload, {@code total} bytes in all. */
+    private static byte[] publishOfTotalSize(int total, int packetId) {
+        byte[] head = concat(str("blob"), new byte[] {(byte) (packetId >> 8), (byte) packetId, 0x00});
+        // Fixed header: 1 byte of type and flags, then the remaining length in 3 bytes (16,384 .. 2,097,151).
+        byte[] payload = new byte[total - 1 - 3 - head.length];
+        java.util.Arrays.fill(payload, (byte) 0xFF);
+        byte[] packet = packet(0x32, concat(head, payload));
+        assertEquals(total, packet.length);
+        return packet;
+    }
+
     // Row 5. A protocol name other than "MQTT" may be closed without CONNACK [MQTT-3.1.2-1].
     @Test
     void protocolNameHjIsClosedWithoutConnack() throws IOException {
@@ -182,6 +209,20 @@ class MalformedInputTest {
                 raw.send(connect("MQTT", level, CLEAN | WILL | WILL_QOS_3 | LOGIN, str("will3"),
                         willProperties, str("will/topic"), str("bye"), str(USERNAME), str(PASSWORD)));
                 assertTrue(raw.closedWithin(PROMPTLY_MS), "level " + level);
+            }
+        }
+    }
+
+    // Row 7. Without the will flag, will QoS and will retain must be 0 [MQTT-3.1.2-11, MQTT-3.1.2-13].
+    @Test
+    void willQosOrRetainWithoutTheWillFlagIsClosedWithoutConnack() throws IOException {
+        for (int level : new int[] {4, 5}) {
+            for (int flags : new int[] {0x08, 0x10, WILL_RETAIN}) {
+                try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+                    raw.send(connect("MQTT", level, CLEAN | LOGIN | flags, str("no-will"), str(USERNAME),
+                            str(PASSWORD)));
+                    assertTrue(raw.closedWithin(PROMPTLY_MS), "level " + level + ", flags " + flags);
+                }
             }
         }
     }
