@@ -413,6 +413,27 @@ class MalformedInputTest {
         assertPublishPropertiesRefused(0x82, new byte[] {0x01, 0x02});
     }
 
+    // Row 14. A property other than User Property may appear once (MQTT 5 section 3.3.2.3): Protocol Error.
+    @Test
+    void repeatedPropertyGetsDisconnectProtocolError() throws IOException {
+        assertPublishPropertiesRefused(0x82, new byte[] {0x01, 0x00, 0x01, 0x00});
+        byte[] contentType = concat(new byte[] {0x03}, str("text/plain"));
+        assertPublishPropertiesRefused(0x82, concat(contentType, contentType));
+    }
+
+    // Row 14. User properties may repeat, even with the same key [MQTT-3.3.2-18]; with other properties around them.
+    @Test
+    void repeatedUserPropertiesAreAccepted() throws IOException {
+        byte[] user = concat(new byte[] {0x26}, str("k"), str("v"));
+        byte[] properties = concat(user, user, new byte[] {0x01, 0x01}, new byte[] {0x03}, str("text/plain"),
+                new byte[] {0x02, 0, 0, 0, 60}, new byte[] {0x09}, bin(new byte[] {1, 2, 3}), user);
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(0x32, concat(str("text"), new byte[] {0x00, 7}, properties(properties),
+                    "hello".getBytes(StandardCharsets.UTF_8))));
+            assertArrayEquals(new byte[] {0x40, 0x02, 0x00, 7}, raw.readPacket());
+        }
+    }
+
     // Row 14. Topic Alias 0 is not permitted [MQTT-3.3.2-8], and none above the advertised maximum 0 [MQTT-3.3.2-9].
     @Test
     void topicAlias0Or1GetsDisconnectTopicAliasInvalid() throws IOException {
