@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.NetUtil;
 
 import java.net.InetSocketAddress;
 
@@ -27,7 +28,9 @@ public final class Listener implements AutoCloseable {
         Channel channel = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                // As deep as the kernel allows (net.core.somaxconn): in a reconnect storm, SYNs beyond the accept
+                // queue are dropped, and clients retry them only after 1 s, 3 s, 7 s...
+                .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(initializer)
