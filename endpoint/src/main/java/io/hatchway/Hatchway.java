@@ -11,6 +11,8 @@ import io.hatchway.events.HttpSink;
 import io.hatchway.events.KafkaSink;
 import io.hatchway.events.StdoutSink;
 import io.hatchway.http.CommandApi;
+import io.hatchway.integration.EventHub;
+import io.hatchway.integration.ObservedSink;
 import io.hatchway.http.HttpApiHandler;
 import io.hatchway.http.PresenceApi;
 import io.hatchway.http.HttpChannelInitializer;
@@ -69,6 +71,7 @@ public final class Hatchway implements AutoCloseable {
     private final FileRegistry registry;
     private final EventSink sink;
     private final ExecutorService hashing;
+    private final EventHub hub;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Map<String, Listener> listeners = new ConcurrentHashMap<>();
@@ -77,10 +80,11 @@ public final class Hatchway implements AutoCloseable {
     private volatile CommandBus commands;
     private volatile boolean started;
 
-    private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing) {
+    private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing, EventHub hub) {
         this.registry = registry;
         this.sink = sink;
         this.hashing = hashing;
+        this.hub = hub;
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     }
@@ -88,18 +92,21 @@ public final class Hatchway implements AutoCloseable {
     /** Starts an instance; the listeners are bound when this returns. */
     public static Hatchway start(HatchwayConfig config) throws RegistryException, SSLException {
         FileRegistry registry = FileRegistry.open(config.registryFile());
-        EventSink sink = switch (config.events().sink()) {
+        EventSink store = switch (config.events().sink()) {
             case FILE -> new FileSink(config.events().path(), config.events().capacity());
             case STDOUT -> new StdoutSink(System.out, config.events().capacity());
             case KAFKA -> new KafkaSink(config.events().kafka());
             case HTTP -> new HttpSink(config.events().http());
         };
+        // Backends following an application get what the sink accepted, in this process.
+        EventHub hub = new EventHub();
+        EventSink sink = new ObservedSink(store, hub);
         // bcrypt checks: bounded, so a flood of CONNECTs gets "server unavailable" instead of an endless queue.
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         ExecutorService hashing = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(HASHING_QUEUE), daemonThreads("hatchway-hashing"),
                 new ThreadPoolExecutor.AbortPolicy());
-        Hatchway hatchway = new Hatchway(registry, sink, hashing);
+        Hatchway hatchway = new Hatchway(registry, sink, hashing, hub);
         try {
             hatchway.bind(config);
         } catch (Exception e) {

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * </ul>
  * One per writer thread: not thread-safe (it keeps the text of the last second written, see {@link UtcTimes}).
  */
-final class EventLines {
+public final class EventLines {
 
     /**
      * The content types for which cloudevents-json-jackson 4.0.1 embeds data as raw JSON when writing and, when
@@ -78,6 +78,13 @@ final class EventLines {
             .collect(Collectors.toUnmodifiableMap(name -> name, SerializedString::new));
 
     private static final byte[] DATA_FIELD = ",\"data\":".getBytes(StandardCharsets.UTF_8);
+
+    /** One event in the CloudEvents JSON format (structured mode), as {@link #append} writes it, without the newline. */
+    public byte[] json(CloudEvent event) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        append(event, out);
+        return java.util.Arrays.copyOf(out.toByteArray(), out.size() - 1);
+    }
 
     /**
      * Serialises one event and appends it, followed by {@code '\n'}, to {@code out}. If it throws, part of the line

@@ -14,12 +14,34 @@ import java.util.Objects;
  * @param trustAnchors the CA certificates ({@code spec.trustAnchors}) whose client certificates identify devices of
  *                     this application, in registry order; see {@link CertificateAuthenticator}
  * @param mqtt         its MQTT settings ({@code spec.mqtt}); {@link ApplicationMqtt#DEFAULTS} when not set
+ * @param apiKeys      the keys backends use to read this application's events and send its commands
+ *                     ({@code spec.apiKeys}), names unique
  */
-public record Application(String name, boolean disabled, List<X509Certificate> trustAnchors, ApplicationMqtt mqtt) {
+public record Application(String name, boolean disabled, List<X509Certificate> trustAnchors, ApplicationMqtt mqtt,
+                          List<ApiKey> apiKeys) {
     public Application {
         Objects.requireNonNull(name, "name");
         trustAnchors = List.copyOf(trustAnchors);
         Objects.requireNonNull(mqtt, "mqtt");
+        apiKeys = List.copyOf(apiKeys);
+    }
+
+    /** An application without API keys. */
+    public Application(String name, boolean disabled, List<X509Certificate> trustAnchors, ApplicationMqtt mqtt) {
+        this(name, disabled, trustAnchors, mqtt, List.of());
+    }
+
+    /**
+     * An API key of an application: it grants access to that application's events and commands only.
+     *
+     * @param name   the key's name, as backends give it ({@code name@application})
+     * @param secret the key itself, plain or bcrypt-hashed
+     */
+    public record ApiKey(String name, Secret secret) {
+        public ApiKey {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(secret, "secret");
+        }
     }
 
     /** An application with the default MQTT settings. */
@@ -37,6 +59,6 @@ public record Application(String name, boolean disabled, List<X509Certificate> t
     public String toString() {
         return "Application[name=" + name + ", disabled=" + disabled + ", trustAnchors="
                 + trustAnchors.stream().map(anchor -> anchor.getSubjectX500Principal().getName()).toList()
-                + ", mqtt=" + mqtt + "]";
+                + ", mqtt=" + mqtt + ", apiKeys=" + apiKeys.stream().map(ApiKey::name).toList() + "]";
     }
 }

@@ -1,14 +1,9 @@
 package io.hatchway.registry;
 
-import at.favre.lib.crypto.bcrypt.BCrypt;
-import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.hatchway.registry.AuthOutcome.Reason;
 import io.hatchway.registry.AuthOutcome.Refused;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -227,19 +222,18 @@ public final class PasswordAuthenticator {
         }
 
         private boolean bcryptMatches(Device device, Secret.Bcrypt bcrypt, byte[] password, byte[] digest) {
-            BCrypt.Result result;
+            boolean matches;
             try {
-                result = BCrypt.verifyer(BCrypt.Version.VERSION_2A, LongPasswordStrategies.truncate(
-                        BCrypt.Version.VERSION_2A)).verify(password, bcrypt.hash().getBytes(StandardCharsets.US_ASCII));
+                matches = Secrets.bcryptMatches(bcrypt, password);
             } catch (RuntimeException e) {
                 LOG.warn("Cannot verify a bcrypt credential of device {}/{}: {}", device.application(), device.name(),
                         e.toString());
                 return false;
             }
-            if (result.verified) {
+            if (matches) {
                 verified.put(key(device, bcrypt, digest), device);
             }
-            return result.verified;
+            return matches;
         }
 
         /** Called once the password is verified: only now may the caller learn that something is disabled. */
@@ -259,7 +253,7 @@ public final class PasswordAuthenticator {
     }
 
     private static boolean plainMatches(Secret.Plain plain, byte[] passwordDigest) {
-        return MessageDigest.isEqual(sha256(plain.value().getBytes(StandardCharsets.UTF_8)), passwordDigest);
+        return Secrets.plainMatches(plain, passwordDigest);
     }
 
     private static void evictChanged(Cache<CacheKey, Device> cache, RegistrySnapshot snapshot) {
@@ -268,10 +262,6 @@ public final class PasswordAuthenticator {
     }
 
     private static byte[] sha256(byte[] input) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(input);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
+        return Secrets.sha256(input);
     }
 }

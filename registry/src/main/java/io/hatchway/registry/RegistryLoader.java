@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  *         maxConnections: 1000                        # devices connected at once; unlimited if absent
  *         maxPayloadSize: 65536                       # bytes per PUBLISH payload; unlimited if absent
  *         rateLimit: { messagesPerSecond: 100, bytesPerSecond: 1048576 }   # all devices together; either or both
+ *       apiKeys:                                      # backends: events and commands of this application
+ *         - { name: backend, key: { bcrypt: "$2a$10$..." } }   # or key: "plain" / { plain: ... }
  * devices:
  *   - metadata: { name: device1, application: my-app }
  *     spec:                                           # spec optional
@@ -217,9 +219,10 @@ public final class RegistryLoader {
         boolean disabled = false;
         List<X509Certificate> trustAnchors = new ArrayList<>();
         ApplicationMqtt mqtt = ApplicationMqtt.DEFAULTS;
+        List<Application.ApiKey> apiKeys = new ArrayList<>();
         Optional<YamlCursor> specAt = fields.optional("spec");
         if (specAt.isPresent()) {
-            YamlCursor.Fields spec = specAt.get().fields("disabled", "trustAnchors", "mqtt");
+            YamlCursor.Fields spec = specAt.get().fields("disabled", "trustAnchors", "mqtt", "apiKeys");
             disabled = flag(spec.optional("disabled"));
             Map<X509Certificate, YamlCursor> anchorsAt = new HashMap<>();
             for (YamlCursor entry : listOf(spec.optional("trustAnchors"))) {
@@ -235,8 +238,22 @@ public final class RegistryLoader {
             if (mqttAt.isPresent()) {
                 mqtt = applicationMqtt(mqttAt.get());
             }
+            Map<String, YamlCursor> keyNamesAt = new HashMap<>();
+            for (YamlCursor entry : listOf(spec.optional("apiKeys"))) {
+                YamlCursor.Fields key = entry.fields("name", "key");
+                YamlCursor keyNameAt = key.required("name");
+                String keyName = keyNameAt.name();
+                if (keyName.contains("@")) {
+                    throw keyNameAt.error("must not contain '@' (backends log in as name@application)");
+                }
+                YamlCursor first = keyNamesAt.putIfAbsent(keyName, keyNameAt);
+                if (first != null) {
+                    throw keyNameAt.error("duplicate API key name (first at line " + first.at().line() + ")");
+                }
+                apiKeys.add(new Application.ApiKey(keyName, secret(key.required("key"))));
+            }
         }
-        return new ParsedApplication(new Application(name, disabled, trustAnchors, mqtt), nameAt);
+        return new ParsedApplication(new Application(name, disabled, trustAnchors, mqtt, apiKeys), nameAt);
     }
 
     private static ApplicationMqtt applicationMqtt(YamlCursor value) throws RegistryException {

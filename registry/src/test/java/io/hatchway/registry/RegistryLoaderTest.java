@@ -448,7 +448,7 @@ class RegistryLoaderTest {
         assertEquals(List.of(), snapshot.devices("no-app"));
         assertEquals("Application[name=my-app, disabled=false, trustAnchors=[CN=First CA,O=Acme, CN=Second CA,O=Acme],"
                 + " mqtt=ApplicationMqtt[dialect=DrogueV1[], offlineThreshold=PT2M, takeover=REPLACE,"
-                + " maxConnections=2147483647, maxPayloadSize=2147483647, rateLimit=Optional.empty]]",
+                + " maxConnections=2147483647, maxPayloadSize=2147483647, rateLimit=Optional.empty], apiKeys=[]]",
                 expected.toString());
     }
 

@@ -1,0 +1,177 @@
+package io.hatchway.integration;
+
+import io.cloudevents.CloudEvent;
+import io.hatchway.events.EventLines;
+import io.hatchway.events.EventMapper;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Hands every event the sink accepted to the backends subscribed to its application (live: a subscriber sees the
+ * events accepted after it subscribed). A subscription is for all of an application's events or those of one
+ * channel (the event's {@code subject}); subscriptions in a shared group get each event once, in turn. A subscriber
+ * that cannot take an event (its bounded queue is full) is told so, and ends its connection rather than slow the
+ * devices down or let memory grow. Thread-safe: {@link #publish} runs on the sink's thread and never blocks.
+ */
+public final class EventHub {
+
+    /** A backend connection's end of a subscription. */
+    public interface Subscriber {
+        /**
+         * Takes one event without blocking, from any thread; false if its queue is full.
+         *
+         * @param structured the event in the CloudEvents JSON format (structured mode), shared by all subscribers
+         */
+        boolean offer(CloudEvent event, byte[] structured);
+
+        /** Could not take an event: the subscriber ends its connection (it has lost events). Any thread. */
+        void overflowed();
+    }
+
+    /**
+     * What a subscription receives.
+     *
+     * @param application the application whose events
+     * @param channel     only events of this channel, or null for all
+     */
+    public record Filter(String application, String channel) {
+        public Filter {
+            Objects.requireNonNull(application, "application");
+        }
+
+        boolean matches(CloudEvent event) {
+            return channel == null || channel.equals(event.getSubject());
+        }
+    }
+
+    /** A shared subscription group: members take turns. */
+    private record GroupKey(String group, Filter filter) {
+    }
+
+    private record Member(Filter filter, Subscriber subscriber) {
+    }
+
+    private static final class Group {
+        final List<Subscriber> members;
+        final AtomicInteger turn;
+
+        Group(List<Subscriber> members, AtomicInteger turn) {
+            this.members = List.copyOf(members);
+            this.turn = turn;
+        }
+    }
+
+    /** One application's subscriptions, replaced as a whole on every change. */
+    private record Subscriptions(List<Member> solo, Map<GroupKey, Group> groups) {
+        static final Subscriptions NONE = new Subscriptions(List.of(), Map.of());
+
+        boolean isEmpty() {
+            return solo.isEmpty() && groups.isEmpty();
+        }
+    }
+
+    private static final ThreadLocal<EventLines> LINES = ThreadLocal.withInitial(EventLines::new);
+
+    private final ConcurrentMap<String, Subscriptions> byApplication = new ConcurrentHashMap<>();
+
+    /** Whether any backend follows {@code application}: if not, its events need not be offered. */
+    public boolean hasSubscribers(String application) {
+        return byApplication.containsKey(application);
+    }
+
+    /**
+     * Subscribes; closing the result unsubscribes (once; later calls do nothing).
+     *
+     * @param group the shared subscription group, or null for a subscription of its own
+     */
+    public Runnable subscribe(Filter filter, String group, Subscriber subscriber) {
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(subscriber, "subscriber");
+        byApplication.compute(filter.application(), (app, current) -> with(current == null ? Subscriptions.NONE
+                : current, filter, group, subscriber));
+        return () -> byApplication.computeIfPresent(filter.application(), (app, current) -> {
+            Subscriptions rest = without(current, filter, group, subscriber);
+            return rest.isEmpty() ? null : rest;
+        });
+    }
+
+    /** Offers an accepted event to its application's subscribers. */
+    public void publish(CloudEvent event) {
+        Object application = event.getExtension(EventMapper.EXT_APPLICATION);
+        Subscriptions subscriptions = application == null ? null : byApplication.get(application.toString());
+        if (subscriptions == null) {
+            return;
+        }
+        byte[] structured = null;
+        for (Member member : subscriptions.solo()) {
+            if (member.filter().matches(event)) {
+                structured = structured != null ? structured : LINES.get().json(event);
+                if (!member.subscriber().offer(event, structured)) {
+                    member.subscriber().overflowed();
+                }
+            }
+        }
+        for (Map.Entry<GroupKey, Group> entry : subscriptions.groups().entrySet()) {
+            if (entry.getKey().filter().matches(event)) {
+                structured = structured != null ? structured : LINES.get().json(event);
+                offerToOne(entry.getValue(), event, structured);
+            }
+        }
+    }
+
+    /** The next member in turn takes it; a full member is cut off and the next one tried. */
+    private static void offerToOne(Group group, CloudEvent event, byte[] structured) {
+        int size = group.members.size();
+        int first = Math.floorMod(group.turn.getAndIncrement(), size);
+        for (int i = 0; i < size; i++) {
+            Subscriber member = group.members.get((first + i) % size);
+            if (member.offer(event, structured)) {
+                return;
+            }
+            member.overflowed();
+        }
+    }
+
+    private static Subscriptions with(Subscriptions current, Filter filter, String group, Subscriber subscriber) {
+        if (group == null) {
+            List<Member> solo = new ArrayList<>(current.solo());
+            solo.add(new Member(filter, subscriber));
+            return new Subscriptions(List.copyOf(solo), current.groups());
+        }
+        Map<GroupKey, Group> groups = new LinkedHashMap<>(current.groups());
+        GroupKey key = new GroupKey(group, filter);
+        Group existing = groups.get(key);
+        List<Subscriber> members = new ArrayList<>(existing == null ? List.of() : existing.members);
+        members.add(subscriber);
+        groups.put(key, new Group(members, existing == null ? new AtomicInteger() : existing.turn));
+        return new Subscriptions(current.solo(), Map.copyOf(groups));
+    }
+
+    private static Subscriptions without(Subscriptions current, Filter filter, String group, Subscriber subscriber) {
+        if (group == null) {
+            List<Member> solo = new ArrayList<>(current.solo());
+            solo.remove(new Member(filter, subscriber));
+            return new Subscriptions(List.copyOf(solo), current.groups());
+        }
+        Map<GroupKey, Group> groups = new LinkedHashMap<>(current.groups());
+        GroupKey key = new GroupKey(group, filter);
+        Group existing = groups.get(key);
+        if (existing != null) {
+            List<Subscriber> members = new ArrayList<>(existing.members);
+            members.remove(subscriber);
+            if (members.isEmpty()) {
+                groups.remove(key);
+            } else {
+                groups.put(key, new Group(members, existing.turn));
+            }
+        }
+        return new Subscriptions(current.solo(), Map.copyOf(groups));
+    }
+}
