@@ -11,6 +11,7 @@ import io.hatchway.events.HttpSink;
 import io.hatchway.events.KafkaSink;
 import io.hatchway.events.StdoutSink;
 import io.hatchway.http.CommandApi;
+import io.hatchway.integration.BackendServices;
 import io.hatchway.integration.EventHub;
 import io.hatchway.integration.ObservedSink;
 import io.hatchway.http.HttpApiHandler;
@@ -28,6 +29,8 @@ import io.hatchway.mqtt.MqttSettings;
 import io.hatchway.registry.FileRegistry;
 import io.hatchway.registry.PasswordAuthenticator;
 import io.hatchway.registry.RegistryException;
+import io.hatchway.registry.ApiKeyAuthenticator;
+import io.hatchway.transport.BackendChannelInitializer;
 import io.hatchway.transport.Listener;
 import io.hatchway.transport.MqttChannelInitializer;
 import io.hatchway.auth.ConnectAuthenticator;
@@ -158,6 +161,13 @@ public final class Hatchway implements AutoCloseable {
                     new TlsTransport(tls::contextWithoutClientAuth, handshake)
                             .then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
         }
+        if (config.integration().mqtt().isPresent()) {
+            BackendServices backends = new BackendServices(services.settings(),
+                    new ApiKeyAuthenticator(registry, hashing), services.authFailures(), hub, commands,
+                    config.integration().maxQueued());
+            listen("integration", config.integration().mqtt().get(),
+                    new BackendChannelInitializer(backends, Transport.TCP));
+        }
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
                 new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()), metrics, this::ready,
                 config.http().token());
@@ -182,7 +192,7 @@ public final class Hatchway implements AutoCloseable {
                 && commands.ready();
     }
 
-    /** The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss or http. */
+    /** The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss, integration or http. */
     public int port(String listener) {
         Listener l = listeners.get(listener);
         if (l == null) {

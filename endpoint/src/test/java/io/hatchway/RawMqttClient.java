@@ -133,6 +133,21 @@ public final class RawMqttClient implements AutoCloseable {
         return packet.toByteArray();
     }
 
+    /** An MQTT UTF-8 string: two bytes of length, then the bytes. */
+    public static byte[] string(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        writeString(out, s);
+        return out.toByteArray();
+    }
+
+    public static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
     private static void writeString(ByteArrayOutputStream out, String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         out.write(bytes.length >> 8);

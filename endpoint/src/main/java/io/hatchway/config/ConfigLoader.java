@@ -51,7 +51,13 @@ public final class ConfigLoader {
     // The file as written; validated and converted by load().
     private record RawConfig(RawMqtt mqtt, RawHttp http, RawRegistry registry, RawEvents events, String instance,
                              RawTls mqtts, RawPsk mqttsPsk, RawWebSocket ws, RawWebSocket wss,
-                             RawCommands commands) {
+                             RawCommands commands, RawIntegration integration) {
+    }
+
+    private record RawIntegration(RawIntegrationMqtt mqtt, Integer maxQueued) {
+    }
+
+    private record RawIntegrationMqtt(String bind) {
     }
 
     private record RawTls(String bind, String cert, String key, String clientAuth) {
@@ -257,13 +263,21 @@ public final class ConfigLoader {
             if (wss.isPresent() && mqtts.isEmpty()) {
                 throw error("wss", "uses the server certificate of mqtts: configure mqtts.cert and mqtts.key");
             }
+            HatchwayConfig.Integration integration = HatchwayConfig.Integration.DEFAULTS;
+            if (raw.integration() != null) {
+                Optional<BindAddress> integrationBind = raw.integration().mqtt() == null ? Optional.empty()
+                        : Optional.of(parse("integration.mqtt.bind", raw.integration().mqtt().bind(),
+                        "127.0.0.1:1884", BindAddress::parse));
+                integration = new HatchwayConfig.Integration(integrationBind, range("integration.maxQueued",
+                        raw.integration().maxQueued(), HatchwayConfig.Integration.DEFAULTS.maxQueued(), 1, 65_535));
+            }
             return new HatchwayConfig(
                     new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum,
                             defaultApplication, blockedTimeout, limits),
                     new HatchwayConfig.Http(httpBind, token),
                     baseDir.resolve(raw.registry().file()).normalize(),
                     new HatchwayConfig.Events(sink, path, capacity, kafka, httpSink, commandsTopic),
-                    instance, mqtts, psk, ws, wss);
+                    instance, mqtts, psk, ws, wss, integration);
         }
 
         private MqttLimits limits(RawMqtt mqtt) throws ConfigException {

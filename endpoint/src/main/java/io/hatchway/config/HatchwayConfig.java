@@ -23,10 +23,11 @@ import java.util.Optional;
  * @param mqttsPsk     the MQTT over TLS-PSK listener, if enabled
  * @param ws           the MQTT over WebSocket listener, if enabled
  * @param wss          the MQTT over secure WebSocket listener (with the {@code mqtts} certificate), if enabled
+ * @param integration  how backends follow events and send commands
  */
 public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events events, String instance,
                              Optional<Tls> mqtts, Optional<Psk> mqttsPsk, Optional<WebSocket> ws,
-                             Optional<WebSocket> wss) {
+                             Optional<WebSocket> wss, Integration integration) {
 
     public HatchwayConfig {
         Objects.requireNonNull(mqtt, "mqtt");
@@ -38,6 +39,7 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
         Objects.requireNonNull(mqttsPsk, "mqttsPsk");
         Objects.requireNonNull(ws, "ws");
         Objects.requireNonNull(wss, "wss");
+        Objects.requireNonNull(integration, "integration");
         if (wss.isPresent() && mqtts.isEmpty()) {
             throw new IllegalArgumentException("wss uses the certificate of mqtts, which is not configured");
         }
@@ -49,15 +51,29 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
                 Optional.empty());
     }
 
+    /** Without an MQTT integration listener. */
+    public HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events events, String instance,
+                          Optional<Tls> mqtts, Optional<Psk> mqttsPsk, Optional<WebSocket> ws,
+                          Optional<WebSocket> wss) {
+        this(mqtt, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss, Integration.DEFAULTS);
+    }
+
+    /** A copy with other integration settings. */
+    public HatchwayConfig withIntegration(Integration other) {
+        return new HatchwayConfig(mqtt, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss, other);
+    }
+
     /** A copy with other MQTT settings. */
     public HatchwayConfig withMqtt(Mqtt other) {
-        return new HatchwayConfig(other, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss);
+        return new HatchwayConfig(other, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss,
+                integration);
     }
 
     /** A copy with the given secure and WebSocket listeners. */
     public HatchwayConfig withListeners(Optional<Tls> mqtts, Optional<Psk> mqttsPsk, Optional<WebSocket> ws,
                                         Optional<WebSocket> wss) {
-        return new HatchwayConfig(mqtt, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss);
+        return new HatchwayConfig(mqtt, http, registryFile, events, instance, mqtts, mqttsPsk, ws, wss,
+                integration);
     }
 
     /**
@@ -183,6 +199,21 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
             Objects.requireNonNull(bind, "bind");
             Objects.requireNonNull(path, "path");
             allowedOrigins = List.copyOf(allowedOrigins);
+        }
+    }
+
+    /**
+     * @param mqtt      the MQTT integration listener backends connect to, if enabled
+     * @param maxQueued events queued for one subscriber (MQTT subscription or event stream) before it is cut off
+     */
+    public record Integration(Optional<BindAddress> mqtt, int maxQueued) {
+        public static final Integration DEFAULTS = new Integration(Optional.empty(), 1_000);
+
+        public Integration {
+            Objects.requireNonNull(mqtt, "mqtt");
+            if (maxQueued < 1 || maxQueued > 65_535) {
+                throw new IllegalArgumentException("maxQueued must be 1..65535");
+            }
         }
     }
 }

@@ -19,7 +19,6 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Handles CONNECT: refuses what the endpoint does not offer, authenticates the device without blocking the event
@@ -168,18 +167,12 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
      */
     private void refuseUnauthenticated(ChannelHandlerContext ctx, Session session, Attempt attempt,
                                        MqttConnectReturnCode v3code, MqttConnectReturnCode v5code, String reason) {
-        long wait = attempt.arrivedNanos() + services.settings().limits().authFailureDelay().toNanos()
-                - ctx.executor().ticker().nanoTime();
         if (ctx.pipeline().get(HandlerNames.CONNECT_TIMEOUT) != null) {
             // The answer is due within authFailureDelay: the connect timeout must not pre-empt it with a bare close.
             ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
         }
-        if (wait <= 0) {
-            Disconnector.refuse(session, session.version(), v3code, v5code, reason);
-        } else {
-            ctx.executor().schedule(() -> Disconnector.refuse(session, session.version(), v3code, v5code, reason),
-                    wait, TimeUnit.NANOSECONDS);
-        }
+        Disconnector.refuseAt(session, attempt.arrivedNanos()
+                + services.settings().limits().authFailureDelay().toNanos(), v3code, v5code, reason);
     }
 
     private static InetAddress addressOf(Channel channel) {

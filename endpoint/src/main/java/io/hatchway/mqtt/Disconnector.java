@@ -11,6 +11,8 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The one way the server ends a connection. On MQTT 5, a connected client is told why with a DISCONNECT reason code
  * and reason string; before CONNACK, a refusal is a CONNACK with the version's return code. Every method may be
@@ -87,5 +89,20 @@ public final class Disconnector {
             connack = MqttMessageBuilders.connAck().returnCode(v3code).build();
         }
         session.channel().writeAndFlush(connack).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * Refuses a CONNECT as {@link #refuse} does, but not before the channel's ticker reaches {@code dueNanos}: a
+     * failed authentication is answered at the same time whatever its cause.
+     */
+    public static void refuseAt(Session session, long dueNanos, MqttConnectReturnCode v3code,
+                                MqttConnectReturnCode v5code, String reason) {
+        long wait = dueNanos - session.channel().eventLoop().ticker().nanoTime();
+        if (wait <= 0) {
+            refuse(session, session.version(), v3code, v5code, reason);
+        } else {
+            session.channel().eventLoop().schedule(() -> refuse(session, session.version(), v3code, v5code, reason),
+                    wait, TimeUnit.NANOSECONDS);
+        }
     }
 }

@@ -92,7 +92,7 @@ public final class Session {
         return version;
     }
 
-    void version(MqttVersion version) {
+    public void version(MqttVersion version) {
         this.version = Objects.requireNonNull(version);
     }
 

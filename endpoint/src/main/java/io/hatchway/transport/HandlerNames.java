@@ -16,6 +16,8 @@ public final class HandlerNames {
     public static final String WEBSOCKET_FRAMES = "webSocketFrames";
     /** Looks at the first bytes only, then removes itself. */
     public static final String LEVEL_SNIFFER = "levelSniffer";
+    /** Backends (integration listener): closes a connection silent for 1.5 times its keep-alive; after CONNECT. */
+    public static final String KEEP_ALIVE = "keepAlive";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
     public static final String GUARD = "guard";
@@ -23,6 +25,10 @@ public final class HandlerNames {
     public static final String PUBLISH = "publish";
     public static final String SUBSCRIBE = "subscribe";
     public static final String UNSUBSCRIBE = "unsubscribe";
+    /** Backends (integration listener): SUBSCRIBE, UNSUBSCRIBE and PUBACK of delivered events. */
+    public static final String BACKEND_SUBSCRIPTIONS = "backendSubscriptions";
+    /** Backends (integration listener): PUBLISH of commands. */
+    public static final String BACKEND_COMMANDS = "backendCommands";
     public static final String CONTROL = "control";
     public static final String EXCEPTION = "exception";
 

@@ -46,6 +46,7 @@ class ConfigLoaderTest {
         assertEquals(262_144, config.mqtt().maxPacketSize());
         assertEquals(Duration.ofSeconds(10), config.mqtt().connectTimeout());
         assertEquals(32, config.mqtt().receiveMaximum());
+        assertEquals(Optional.of(new BindAddress("127.0.0.1", 1884)), config.integration().mqtt());
         assertEquals(new BindAddress("127.0.0.1", 8080), config.http().bind());
         assertEquals(Optional.empty(), config.http().token());
         assertEquals(example.getParent().resolve("registry.yaml"), config.registryFile());
@@ -136,6 +137,26 @@ class ConfigLoaderTest {
                 """));
         assertEquals(new MqttLimits(Duration.ofMinutes(5), 5000, 256, 8, Duration.ofSeconds(2), 50, 5,
                 Duration.ofMinutes(10)), set.mqtt().limits());
+    }
+
+    @Test
+    void integrationListenerIsOffUnlessConfigured() throws Exception {
+        assertEquals(HatchwayConfig.Integration.DEFAULTS,
+                ConfigLoader.load(write("none.yaml", "registry: { file: registry.yaml }\n")).integration());
+        HatchwayConfig config = ConfigLoader.load(write("integration.yaml", """
+                registry: { file: registry.yaml }
+                integration: { mqtt: { bind: 127.0.0.1:1884 }, maxQueued: 500 }
+                """));
+        assertEquals(Optional.of(new BindAddress("127.0.0.1", 1884)), config.integration().mqtt());
+        assertEquals(500, config.integration().maxQueued());
+        assertMentions(refused(write("bad.yaml", """
+                registry: { file: registry.yaml }
+                integration: { mqtt: { bind: nowhere }, maxQueued: 0 }
+                """)), "bad.yaml", "integration.mqtt.bind");
+        assertMentions(refused(write("queue.yaml", """
+                registry: { file: registry.yaml }
+                integration: { maxQueued: 70000 }
+                """)), "queue.yaml", "integration.maxQueued", "1..65535");
     }
 
     @Test

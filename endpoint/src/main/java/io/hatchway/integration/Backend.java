@@ -1,0 +1,92 @@
+package io.hatchway.integration;
+
+import io.hatchway.registry.Application;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the integration listener knows of one backend connection once its API key is accepted: its application,
+ * how it wants events, its subscriptions and the events on their way to it. Event-loop only, except
+ * {@link #queued()} and {@link #cutOff()}.
+ */
+final class Backend {
+
+    private static final AttributeKey<Backend> KEY = AttributeKey.valueOf(Backend.class, "backend");
+
+    private final Application application;
+    private final boolean binary;
+    private final int maxQueued;
+    /** Events offered and not yet written (QoS 0) or acknowledged (QoS 1). */
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean cutOff = new AtomicBoolean();
+    private final Map<String, Runnable> subscriptions = new HashMap<>();
+    private final BitSet inFlight = new BitSet(65_536);
+    private int lastPacketId;
+
+    private Backend(Application application, boolean binary, int maxQueued) {
+        this.application = application;
+        this.binary = binary;
+        this.maxQueued = maxQueued;
+    }
+
+    static Backend attach(Channel channel, Application application, boolean binary, int maxQueued) {
+        Backend backend = new Backend(application, binary, maxQueued);
+        channel.attr(KEY).set(backend);
+        return backend;
+    }
+
+    /** The connection's backend, or null before its CONNECT is accepted. */
+    static Backend of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    Application application() {
+        return application;
+    }
+
+    /** MQTT 5 binary content mode: attributes as user properties, the event's data as payload. */
+    boolean binary() {
+        return binary;
+    }
+
+    int maxQueued() {
+        return maxQueued;
+    }
+
+    AtomicInteger queued() {
+        return queued;
+    }
+
+    /** True once: the first caller ends the connection. */
+    boolean cutOff() {
+        return cutOff.compareAndSet(false, true);
+    }
+
+    Map<String, Runnable> subscriptions() {
+        return subscriptions;
+    }
+
+    /** A packet id not in flight; at most {@link #maxQueued()} (below 65,535) are in flight at once. */
+    int nextPacketId() {
+        do {
+            lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
+        } while (inFlight.get(lastPacketId));
+        inFlight.set(lastPacketId);
+        return lastPacketId;
+    }
+
+    /** The backend acknowledged a QoS 1 event; false if that packet id was not in flight. */
+    boolean acknowledged(int packetId) {
+        if (packetId < 1 || packetId > 65_535 || !inFlight.get(packetId)) {
+            return false;
+        }
+        inFlight.clear(packetId);
+        return true;
+    }
+}
