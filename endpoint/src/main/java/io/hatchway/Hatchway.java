@@ -13,6 +13,7 @@ import io.hatchway.events.StdoutSink;
 import io.hatchway.http.CommandApi;
 import io.hatchway.integration.BackendServices;
 import io.hatchway.integration.EventHub;
+import io.hatchway.integration.KafkaEventFeed;
 import io.hatchway.integration.ObservedSink;
 import io.hatchway.http.HttpApiHandler;
 import io.hatchway.http.PresenceApi;
@@ -81,6 +82,7 @@ public final class Hatchway implements AutoCloseable {
     private volatile ServerTls tls;
     private volatile SessionLifecycle lifecycle;
     private volatile CommandBus commands;
+    private volatile KafkaEventFeed feed;
     private volatile boolean started;
 
     private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing, EventHub hub) {
@@ -101,9 +103,10 @@ public final class Hatchway implements AutoCloseable {
             case KAFKA -> new KafkaSink(config.events().kafka());
             case HTTP -> new HttpSink(config.events().http());
         };
-        // Backends following an application get what the sink accepted, in this process.
+        // Backends following an application get what the sink accepted: in this process, or with Kafka from Kafka,
+        // so that they see the devices of every instance.
         EventHub hub = new EventHub();
-        EventSink sink = new ObservedSink(store, hub);
+        EventSink sink = config.events().sink() == HatchwayConfig.Sink.KAFKA ? store : new ObservedSink(store, hub);
         // bcrypt checks: bounded, so a flood of CONNECTs gets "server unavailable" instead of an endless queue.
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         ExecutorService hashing = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
@@ -160,6 +163,9 @@ public final class Hatchway implements AutoCloseable {
             listen("wss", wss.bind(), new MqttChannelInitializer(services,
                     new TlsTransport(tls::contextWithoutClientAuth, handshake)
                             .then(new WebSocketTransport(wss, mqttConfig.maxPacketSize()))));
+        }
+        if (events.sink() == HatchwayConfig.Sink.KAFKA) {
+            feed = new KafkaEventFeed(events.kafka(), hub, config.instance());
         }
         if (config.integration().mqtt().isPresent()) {
             BackendServices backends = new BackendServices(services.settings(),
@@ -225,6 +231,9 @@ public final class Hatchway implements AutoCloseable {
             sink.close();
         } catch (Exception e) {
             LOG.error("closing the event sink failed", e);
+        }
+        if (feed != null) {
+            feed.close();
         }
         if (commands instanceof AutoCloseable closeable) {
             try {

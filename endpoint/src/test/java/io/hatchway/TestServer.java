@@ -24,6 +24,8 @@ public final class TestServer implements AutoCloseable {
     public static final String REGISTRY = """
             applications:
               - metadata: { name: my-app }
+                spec:
+                  apiKeys: [ { name: backend, key: backend-key } ]
               - metadata: { name: off-app }
                 spec: { disabled: true }
               - metadata: { name: second-app }

@@ -88,4 +88,9 @@ public record KafkaSinkSettings(String bootstrapServers, String topic, Mode mode
     public KafkaSinkSettings withBufferBytes(long bufferBytes) {
         return new KafkaSinkSettings(bootstrapServers, topic, mode, properties, bufferBytes);
     }
+
+    /** The Kafka topic of {@code application}'s events. */
+    public String topicOf(String application) {
+        return KafkaTopicNames.topicFor(topic, application);
+    }
 }

@@ -81,6 +81,11 @@ public final class EventHub {
 
     private final ConcurrentMap<String, Subscriptions> byApplication = new ConcurrentHashMap<>();
 
+    /** The applications some backend follows now. */
+    public java.util.Set<String> applications() {
+        return java.util.Set.copyOf(byApplication.keySet());
+    }
+
     /** Whether any backend follows {@code application}: if not, its events need not be offered. */
     public boolean hasSubscribers(String application) {
         return byApplication.containsKey(application);

@@ -10,7 +10,10 @@ import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.hatchway.Clients;
 import io.hatchway.TestServer;
+import io.hatchway.config.BindAddress;
 import io.hatchway.config.HatchwayConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,7 +72,8 @@ class KafkaEndToEndTest {
                 config.http(), config.registryFile(),
                 new HatchwayConfig.Events(HatchwayConfig.Sink.KAFKA, null, 10_000,
                         KafkaSinkSettings.of(kafka.bootstrapServers(), "events-{app}"), null, "iot-commands"),
-                instance);
+                instance).withIntegration(new HatchwayConfig.Integration(
+                        Optional.of(new BindAddress("127.0.0.1", 0)), 1_000));
         TestServer server = TestServer.start(dir, TestServer.REGISTRY, Duration.ofSeconds(5), Optional.empty(),
                 withKafka);
         await().atMost(Duration.ofSeconds(30)).until(() -> ready(server));
@@ -236,4 +240,36 @@ class KafkaEndToEndTest {
         }
     }
 
+    @Test
+    void backendConnectedToOneInstanceSeesTheEventsOfADeviceConnectedToAnother(@TempDir Path a, @TempDir Path b)
+            throws Exception {
+        try (TestServer first = hatchway(a, "instance-a", Duration.ofSeconds(60));
+             TestServer second = hatchway(b, "instance-b", Duration.ofSeconds(60))) {
+            Mqtt5BlockingClient backend = MqttClient.builder().useMqttVersion5().identifier("backend-a")
+                    .serverHost("127.0.0.1").serverPort(first.port("integration")).buildBlocking();
+            backend.connectWith().simpleAuth().username("backend@my-app").password(Clients.bytes("backend-key"))
+                    .applySimpleAuth().send();
+            Mqtt5BlockingClient device = Clients.connectedV5(second, "device1@my-app", "hey-rodney");
+            try (Mqtt5BlockingClient.Mqtt5Publishes events = backend.publishes(MqttGlobalPublishFilter.ALL)) {
+                backend.subscribeWith().topicFilter("app/my-app/across").qos(MqttQos.AT_LEAST_ONCE).send();
+                // The feed starts reading at the end of the topic once it follows it: publish until one arrives.
+                JsonNode event = null;
+                for (int i = 0; i < 40 && event == null; i++) {
+                    device.publishWith().topic("across").qos(MqttQos.AT_LEAST_ONCE)
+                            .payload(Clients.bytes("{\"n\":" + i + "}")).send();
+                    Optional<Mqtt5Publish> received = events.receive(500, TimeUnit.MILLISECONDS);
+                    if (received.isPresent()) {
+                        event = new ObjectMapper().readTree(received.get().getPayloadAsBytes());
+                    }
+                }
+                assertTrue(event != null, "no event of the device on instance-b reached the backend on instance-a");
+                assertEquals("device1", event.get("device").asText());
+                assertEquals("instance-b", event.get("instance").asText(), "the device's instance made it");
+                assertEquals("across", event.get("subject").asText());
+            } finally {
+                device.disconnect();
+                backend.disconnect();
+            }
+        }
+    }
 }
