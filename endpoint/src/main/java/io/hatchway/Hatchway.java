@@ -11,6 +11,7 @@ import io.hatchway.events.HttpSink;
 import io.hatchway.events.KafkaSink;
 import io.hatchway.events.StdoutSink;
 import io.hatchway.http.CommandApi;
+import io.hatchway.http.EventStreamApi;
 import io.hatchway.integration.BackendServices;
 import io.hatchway.integration.EventHub;
 import io.hatchway.integration.KafkaEventFeed;
@@ -167,15 +168,16 @@ public final class Hatchway implements AutoCloseable {
         if (events.sink() == HatchwayConfig.Sink.KAFKA) {
             feed = new KafkaEventFeed(events.kafka(), hub, config.instance());
         }
+        ApiKeyAuthenticator keys = new ApiKeyAuthenticator(registry, hashing);
         if (config.integration().mqtt().isPresent()) {
-            BackendServices backends = new BackendServices(services.settings(),
-                    new ApiKeyAuthenticator(registry, hashing), services.authFailures(), hub, commands,
-                    config.integration().maxQueued());
+            BackendServices backends = new BackendServices(services.settings(), keys, services.authFailures(), hub,
+                    commands, config.integration().maxQueued());
             listen("integration", config.integration().mqtt().get(),
                     new BackendChannelInitializer(backends, Transport.TCP));
         }
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
-                new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()), metrics, this::ready,
+                new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()),
+                new EventStreamApi(hub, keys, config.integration().maxQueued()), metrics, this::ready,
                 config.http().token());
         listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
         started = true;

@@ -15,16 +15,19 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Routes the HTTP API: health ({@code /health/live}, {@code /health/ready}) and Prometheus metrics
- * ({@code /metrics}) are open; the command and presence APIs require the bearer token when one is configured.
- * Every error is a JSON object with a {@code message}. Stateless and shared by all connections.
+ * ({@code /metrics}) are open; the command and presence APIs require the bearer token when one is configured; event
+ * streams ({@code /api/events/v1alpha1/apps/{app}[/{channel}]}) an API key of the application, and they take the
+ * connection over. Every error is a JSON object with a {@code message}. Stateless and shared by all connections.
  */
 @ChannelHandler.Sharable
 public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -32,9 +35,12 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     private static final Logger LOG = LoggerFactory.getLogger(HttpApiHandler.class);
     private static final Pattern DEVICE_PATH =
             Pattern.compile("/api/(command|presence)/v1alpha1/apps/([^/]+)/devices/([^/]+)");
+    /** An application, then optionally a channel, which may span segments. */
+    private static final Pattern EVENTS_PATH = Pattern.compile("/api/events/v1alpha1/apps/([^/]+)(?:/(.+))?");
 
     private final CommandApi commands;
     private final PresenceApi presence;
+    private final EventStreamApi events;
     private final EndpointMetrics metrics;
     private final BooleanSupplier ready;
     private final Optional<byte[]> token;
@@ -43,10 +49,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
      * @param ready whether the endpoint is ready (listeners bound, registry loaded)
      * @param token the bearer token the command and presence APIs require, or empty
      */
-    public HttpApiHandler(CommandApi commands, PresenceApi presence, EndpointMetrics metrics, BooleanSupplier ready,
-                          Optional<String> token) {
+    public HttpApiHandler(CommandApi commands, PresenceApi presence, EventStreamApi events, EndpointMetrics metrics,
+                          BooleanSupplier ready, Optional<String> token) {
         this.commands = commands;
         this.presence = presence;
+        this.events = events;
         this.metrics = metrics;
         this.ready = ready;
         this.token = token.map(t -> t.getBytes(StandardCharsets.UTF_8));
@@ -90,6 +97,12 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 }
             }
             default -> {
+                Matcher stream = EVENTS_PATH.matcher(path);
+                if (stream.matches()) {
+                    events.open(ctx, request, uri, decode(stream.group(1)),
+                            stream.group(2) == null ? null : decodeSegments(stream.group(2)));
+                    return;
+                }
                 Matcher m = DEVICE_PATH.matcher(path);
                 if (!m.matches()) {
                     HttpResponses.message(ctx, request, HttpResponseStatus.NOT_FOUND, "no such resource: " + path);
@@ -142,5 +155,10 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     /** Percent-decodes one path segment; unlike a query, a path keeps '+' as it is. */
     private static String decode(String segment) {
         return QueryStringDecoder.decodeComponent(segment.replace("+", "%2B"));
+    }
+
+    /** Percent-decodes each segment of a path that spans several, keeping the slashes between them. */
+    private static String decodeSegments(String path) {
+        return Arrays.stream(path.split("/", -1)).map(HttpApiHandler::decode).collect(Collectors.joining("/"));
     }
 }

@@ -8,6 +8,14 @@ import io.netty.handler.codec.http.HttpServerCodec;
 /** Assembles the HTTP pipeline: codec, a bounded aggregator (command bodies), the API. */
 public final class HttpChannelInitializer extends ChannelInitializer<Channel> {
 
+    /** Handler names, in pipeline order. */
+    static final String FLUSH_CONSOLIDATION = "flushConsolidation";
+    static final String CODEC = "http";
+    static final String AGGREGATOR = "aggregator";
+    static final String API = "api";
+    /** Replaces {@link #API} on an event stream. */
+    static final String STREAM = "stream";
+
     private final HttpApiHandler api;
     private final int maxBody;
 
@@ -19,9 +27,11 @@ public final class HttpChannelInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
+        // An event stream adds FLUSH_CONSOLIDATION first and replaces API with STREAM (EventStreamApi);
+        // a WebSocket handshake also swaps CODEC and AGGREGATOR for frame codecs.
         channel.pipeline()
-                .addLast("http", new HttpServerCodec())
-                .addLast("aggregator", new HttpObjectAggregator(maxBody))
-                .addLast("api", api);
+                .addLast(CODEC, new HttpServerCodec())
+                .addLast(AGGREGATOR, new HttpObjectAggregator(maxBody))
+                .addLast(API, api);
     }
 }
