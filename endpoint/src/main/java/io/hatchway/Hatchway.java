@@ -15,6 +15,7 @@ import io.hatchway.http.EventStreamApi;
 import io.hatchway.integration.BackendServices;
 import io.hatchway.integration.EventHub;
 import io.hatchway.integration.KafkaEventFeed;
+import io.hatchway.integration.KafkaGroupFeeds;
 import io.hatchway.integration.ObservedSink;
 import io.hatchway.http.HttpApiHandler;
 import io.hatchway.http.PresenceApi;
@@ -84,6 +85,7 @@ public final class Hatchway implements AutoCloseable {
     private volatile SessionLifecycle lifecycle;
     private volatile CommandBus commands;
     private volatile KafkaEventFeed feed;
+    private volatile KafkaGroupFeeds groupFeeds;
     private volatile boolean started;
 
     private Hatchway(FileRegistry registry, EventSink sink, ExecutorService hashing, EventHub hub) {
@@ -167,6 +169,7 @@ public final class Hatchway implements AutoCloseable {
         }
         if (events.sink() == HatchwayConfig.Sink.KAFKA) {
             feed = new KafkaEventFeed(events.kafka(), hub, config.instance());
+            groupFeeds = new KafkaGroupFeeds(events.kafka(), hub, config.instance());
         }
         ApiKeyAuthenticator keys = new ApiKeyAuthenticator(registry, hashing);
         if (config.integration().mqtt().isPresent()) {
@@ -236,6 +239,9 @@ public final class Hatchway implements AutoCloseable {
         }
         if (feed != null) {
             feed.close();
+        }
+        if (groupFeeds != null) {
+            groupFeeds.close();
         }
         if (commands instanceof AutoCloseable closeable) {
             try {

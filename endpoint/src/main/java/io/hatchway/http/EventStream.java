@@ -3,6 +3,7 @@ package io.hatchway.http;
 import io.cloudevents.CloudEvent;
 import io.hatchway.integration.EventHub;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -64,6 +65,11 @@ final class EventStream implements EventHub.Subscriber {
 
     @Override
     public boolean offer(CloudEvent event, byte[] structured) {
+        return offer(event, structured, null);
+    }
+
+    @Override
+    public boolean offer(CloudEvent event, byte[] structured, Runnable delivered) {
         // An ending stream refuses, so that another member of its group takes the event.
         if (ending.get() || !channel.isActive()) {
             return false;
@@ -72,7 +78,14 @@ final class EventStream implements EventHub.Subscriber {
             pending.decrementAndGet();
             return false;
         }
-        channel.writeAndFlush(framing.event(event, structured)).addListener(written);
+        ChannelFuture write = channel.writeAndFlush(framing.event(event, structured)).addListener(written);
+        if (delivered != null) {
+            write.addListener(future -> {
+                if (future.isSuccess()) {
+                    delivered.run();
+                }
+            });
+        }
         return true;
     }
 

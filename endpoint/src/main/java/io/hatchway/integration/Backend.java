@@ -4,7 +4,6 @@ import io.hatchway.registry.Application;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,7 +25,8 @@ final class Backend {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean cutOff = new AtomicBoolean();
     private final Map<String, Runnable> subscriptions = new HashMap<>();
-    private final BitSet inFlight = new BitSet(65_536);
+    /** QoS 1 events written and not yet acknowledged, by packet id: what to run when they are. */
+    private final Map<Integer, Runnable> inFlight = new HashMap<>();
     private int lastPacketId;
 
     private Backend(Application application, boolean binary, int maxQueued) {
@@ -72,21 +72,25 @@ final class Backend {
         return subscriptions;
     }
 
-    /** A packet id not in flight; at most {@link #maxQueued()} (below 65,535) are in flight at once. */
-    int nextPacketId() {
+    /**
+     * A packet id not in flight, for an event whose acknowledgement runs {@code delivered}; at most
+     * {@link #maxQueued()} (below 65,535) are in flight at once.
+     */
+    int nextPacketId(Runnable delivered) {
         do {
             lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
-        } while (inFlight.get(lastPacketId));
-        inFlight.set(lastPacketId);
+        } while (inFlight.containsKey(lastPacketId));
+        inFlight.put(lastPacketId, delivered);
         return lastPacketId;
     }
 
     /** The backend acknowledged a QoS 1 event; false if that packet id was not in flight. */
     boolean acknowledged(int packetId) {
-        if (packetId < 1 || packetId > 65_535 || !inFlight.get(packetId)) {
+        Runnable delivered = inFlight.remove(packetId);
+        if (delivered == null) {
             return false;
         }
-        inFlight.clear(packetId);
+        delivered.run();
         return true;
     }
 }

@@ -40,13 +40,20 @@ final class BackendDelivery implements EventHub.Subscriber {
         this.qos = qos;
     }
 
+    private static final Runnable NOTHING = () -> { };
+
     @Override
     public boolean offer(CloudEvent event, byte[] structured) {
+        return offer(event, structured, NOTHING);
+    }
+
+    @Override
+    public boolean offer(CloudEvent event, byte[] structured, Runnable delivered) {
         if (backend.queued().incrementAndGet() > backend.maxQueued()) {
             backend.queued().decrementAndGet();
             return false;
         }
-        channel.eventLoop().execute(() -> write(event, structured));
+        channel.eventLoop().execute(() -> write(event, structured, delivered));
         return true;
     }
 
@@ -59,7 +66,7 @@ final class BackendDelivery implements EventHub.Subscriber {
         }
     }
 
-    private void write(CloudEvent event, byte[] structured) {
+    private void write(CloudEvent event, byte[] structured, Runnable delivered) {
         if (!channel.isActive() || Session.of(channel).state() != SessionState.CONNECTED) {
             backend.queued().decrementAndGet();
             return;
@@ -85,11 +92,16 @@ final class BackendDelivery implements EventHub.Subscriber {
             }
         }
         if (qos == MqttQoS.AT_LEAST_ONCE) {
-            publish.messageId(backend.nextPacketId());
+            publish.messageId(backend.nextPacketId(delivered));
             channel.writeAndFlush(publish.build());
         } else {
             MqttPublishMessage message = publish.build();
-            channel.writeAndFlush(message).addListener(written -> backend.queued().decrementAndGet());
+            channel.writeAndFlush(message).addListener(written -> {
+                backend.queued().decrementAndGet();
+                if (written.isSuccess()) {
+                    delivered.run();
+                }
+            });
         }
     }
 

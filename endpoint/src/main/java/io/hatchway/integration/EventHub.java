@@ -31,6 +31,18 @@ public final class EventHub {
          */
         boolean offer(CloudEvent event, byte[] structured);
 
+        /**
+         * Like {@link #offer(CloudEvent, byte[])}; {@code delivered} runs (on any thread, at most once) when the
+         * event has reached the backend: written to its socket, or acknowledged by it at QoS 1. By default, at once.
+         */
+        default boolean offer(CloudEvent event, byte[] structured, Runnable delivered) {
+            if (!offer(event, structured)) {
+                return false;
+            }
+            delivered.run();
+            return true;
+        }
+
         /** Could not take an event: the subscriber ends its connection (it has lost events). Any thread. */
         void overflowed();
     }
@@ -51,8 +63,8 @@ public final class EventHub {
         }
     }
 
-    /** A shared subscription group: members take turns. */
-    private record GroupKey(String group, Filter filter) {
+    /** A shared subscription group of an application: {@code group} and the filter its members subscribed with. */
+    public record GroupKey(String group, Filter filter) {
     }
 
     private record Member(Filter filter, Subscriber subscriber) {
@@ -61,10 +73,13 @@ public final class EventHub {
     private static final class Group {
         final List<Subscriber> members;
         final AtomicInteger turn;
+        /** Counts members leaving: events a leaving member had not delivered may have to be given to another. */
+        final AtomicInteger departures;
 
-        Group(List<Subscriber> members, AtomicInteger turn) {
+        Group(List<Subscriber> members, AtomicInteger turn, AtomicInteger departures) {
             this.members = List.copyOf(members);
             this.turn = turn;
+            this.departures = departures;
         }
     }
 
@@ -107,8 +122,20 @@ public final class EventHub {
         });
     }
 
-    /** Offers an accepted event to its application's subscribers. */
+    /** Offers an accepted event to its application's subscribers, shared groups included. */
     public void publish(CloudEvent event) {
+        publish(event, true);
+    }
+
+    /**
+     * Offers an event to the subscribers that are not in a shared group: with Kafka, groups are fed by Kafka
+     * consumer groups of their own ({@link #offerToGroup}).
+     */
+    public void publishToSolo(CloudEvent event) {
+        publish(event, false);
+    }
+
+    private void publish(CloudEvent event, boolean groups) {
         Object application = event.getExtension(EventMapper.EXT_APPLICATION);
         Subscriptions subscriptions = application == null ? null : byApplication.get(application.toString());
         if (subscriptions == null) {
@@ -123,25 +150,55 @@ public final class EventHub {
                 }
             }
         }
+        if (!groups) {
+            return;
+        }
         for (Map.Entry<GroupKey, Group> entry : subscriptions.groups().entrySet()) {
             if (entry.getKey().filter().matches(event)) {
                 structured = structured != null ? structured : LINES.get().json(event);
-                offerToOne(entry.getValue(), event, structured);
+                offerToOne(entry.getValue(), event, structured, () -> { });
             }
         }
     }
 
+    /** The shared groups that have members now. */
+    public java.util.Set<GroupKey> groups() {
+        java.util.Set<GroupKey> groups = new java.util.HashSet<>();
+        byApplication.values().forEach(subscriptions -> groups.addAll(subscriptions.groups().keySet()));
+        return groups;
+    }
+
+    /** How many members have left {@code key} so far (0 if it has none now). */
+    public int departures(GroupKey key) {
+        Subscriptions subscriptions = byApplication.get(key.filter().application());
+        Group group = subscriptions == null ? null : subscriptions.groups().get(key);
+        return group == null ? 0 : group.departures.get();
+    }
+
+    /**
+     * Gives an event to one member of the group, in turn, if its filter matches.
+     *
+     * @param delivered runs once a member has delivered it (see {@link Subscriber#offer(CloudEvent, byte[], Runnable)})
+     * @return false if no member could take it (none left, or all full): the caller offers it again later
+     */
+    public boolean offerToGroup(GroupKey key, CloudEvent event, Runnable delivered) {
+        Subscriptions subscriptions = byApplication.get(key.filter().application());
+        Group group = subscriptions == null ? null : subscriptions.groups().get(key);
+        return group != null && offerToOne(group, event, LINES.get().json(event), delivered);
+    }
+
     /** The next member in turn takes it; a full member is cut off and the next one tried. */
-    private static void offerToOne(Group group, CloudEvent event, byte[] structured) {
+    private static boolean offerToOne(Group group, CloudEvent event, byte[] structured, Runnable delivered) {
         int size = group.members.size();
         int first = Math.floorMod(group.turn.getAndIncrement(), size);
         for (int i = 0; i < size; i++) {
             Subscriber member = group.members.get((first + i) % size);
-            if (member.offer(event, structured)) {
-                return;
+            if (member.offer(event, structured, delivered)) {
+                return true;
             }
             member.overflowed();
         }
+        return false;
     }
 
     private static Subscriptions with(Subscriptions current, Filter filter, String group, Subscriber subscriber) {
@@ -155,7 +212,8 @@ public final class EventHub {
         Group existing = groups.get(key);
         List<Subscriber> members = new ArrayList<>(existing == null ? List.of() : existing.members);
         members.add(subscriber);
-        groups.put(key, new Group(members, existing == null ? new AtomicInteger() : existing.turn));
+        groups.put(key, existing == null ? new Group(members, new AtomicInteger(), new AtomicInteger())
+                : new Group(members, existing.turn, existing.departures));
         return new Subscriptions(current.solo(), Map.copyOf(groups));
     }
 
@@ -171,10 +229,11 @@ public final class EventHub {
         if (existing != null) {
             List<Subscriber> members = new ArrayList<>(existing.members);
             members.remove(subscriber);
+            existing.departures.incrementAndGet();
             if (members.isEmpty()) {
                 groups.remove(key);
             } else {
-                groups.put(key, new Group(members, existing.turn));
+                groups.put(key, new Group(members, existing.turn, existing.departures));
             }
         }
         return new Subscriptions(current.solo(), Map.copyOf(groups));

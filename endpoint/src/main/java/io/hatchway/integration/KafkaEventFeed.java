@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * With the Kafka sink, the {@link EventHub} is fed from Kafka rather than from this process's sink, so a backend
- * connected to any instance sees the events of devices connected to every instance. One consumer per instance,
+ * connected to any instance sees the events of devices connected to every instance. Shared groups are fed by
+ * {@link KafkaGroupFeeds}; for the other subscriptions, one consumer per instance,
  * without a consumer group, reads the events topics of the applications some backend follows, from their end when
  * it starts following them (live, like the in-process hub). Records that are not CloudEvents are skipped; errors are
  * retried, so the feed runs as long as the instance.
@@ -72,7 +73,7 @@ public final class KafkaEventFeed implements AutoCloseable {
                                 e.toString());
                         continue;
                     }
-                    hub.publish(event);
+                    hub.publishToSolo(event);
                 }
                 backoff = 100;
             } catch (WakeupException e) {

@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.hatchway.Clients;
+import io.hatchway.RawMqttClient;
 import io.hatchway.TestServer;
 import io.hatchway.config.BindAddress;
 import io.hatchway.config.HatchwayConfig;
@@ -271,5 +272,105 @@ class KafkaEndToEndTest {
                 backend.disconnect();
             }
         }
+    }
+    @Test
+    void sharedGroupSpanningTwoInstancesGetsEachEventOnceThroughAKafkaConsumerGroup(@TempDir Path a,
+                                                                                   @TempDir Path b)
+            throws Exception {
+        try (TestServer first = hatchway(a, "instance-a", Duration.ofSeconds(60));
+             TestServer second = hatchway(b, "instance-b", Duration.ofSeconds(60))) {
+            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Mqtt5BlockingClient> members = new java.util.ArrayList<>();
+            for (TestServer instance : List.of(first, second)) {
+                Mqtt5BlockingClient member = MqttClient.builder().useMqttVersion5()
+                        .identifier("member-" + UUID.randomUUID()).serverHost("127.0.0.1")
+                        .serverPort(instance.port("integration")).buildBlocking();
+                member.connectWith().simpleAuth().username("backend@my-app").password(Clients.bytes("backend-key"))
+                        .applySimpleAuth().send();
+                member.toAsync().publishes(MqttGlobalPublishFilter.ALL, publish -> {
+                    try {
+                        received.add(new ObjectMapper().readTree(publish.getPayloadAsBytes()).get("data").asText());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                member.subscribeWith().topicFilter("$share/workers/app/my-app/shared").qos(MqttQos.AT_LEAST_ONCE)
+                        .send();
+                members.add(member);
+            }
+            Mqtt5BlockingClient device = Clients.connectedV5(first, "device1@my-app", "hey-rodney");
+            // A new consumer group starts at the end of the topic once it has its partitions: warm up until one
+            // event comes through, then count.
+            for (int i = 0; i < 60 && received.isEmpty(); i++) {
+                device.publishWith().topic("shared").qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(Clients.bytes("\"warm-up\"")).send();
+                Thread.sleep(500);
+            }
+            assertTrue(!received.isEmpty(), "the shared group never received an event");
+            Set<String> sent = new java.util.HashSet<>();
+            for (int i = 0; i < 20; i++) {
+                sent.add("e" + i);
+                device.publishWith().topic("shared").qos(MqttQos.AT_LEAST_ONCE).payload(Clients.bytes("\"e" + i + "\""))
+                        .send();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> counted(received).size() >= 20);
+            Thread.sleep(1_000);
+            assertEquals(20, counted(received).size(), "each event once across both instances: " + received);
+            assertEquals(sent, new java.util.HashSet<>(counted(received)));
+            device.disconnect();
+            members.forEach(Mqtt5BlockingClient::disconnect);
+        }
+    }
+    @Test
+    void eventsAMemberLeftUndeliveredGoToTheRestOfItsGroup(@TempDir Path a) throws Exception {
+        try (TestServer instance = hatchway(a, "instance-a", Duration.ofSeconds(60))) {
+            List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Mqtt5BlockingClient member = MqttClient.builder().useMqttVersion5().identifier("member-ok")
+                    .serverHost("127.0.0.1").serverPort(instance.port("integration")).buildBlocking();
+            member.connectWith().simpleAuth().username("backend@my-app").password(Clients.bytes("backend-key"))
+                    .applySimpleAuth().send();
+            member.toAsync().publishes(MqttGlobalPublishFilter.ALL, publish -> {
+                try {
+                    received.add(new ObjectMapper().readTree(publish.getPayloadAsBytes()).get("data").asText());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            member.subscribeWith().topicFilter("$share/careful/app/my-app/handover").qos(MqttQos.AT_LEAST_ONCE)
+                    .send();
+            Mqtt5BlockingClient device = Clients.connectedV5(instance, "device1@my-app", "hey-rodney");
+            for (int i = 0; i < 60 && received.isEmpty(); i++) {
+                device.publishWith().topic("handover").qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(Clients.bytes("\"warm-up\"")).send();
+                Thread.sleep(500);
+            }
+            assertTrue(!received.isEmpty(), "the shared group never received an event");
+            // A second member that takes its turns at QoS 1 and never acknowledges, then goes away.
+            try (RawMqttClient careless = new RawMqttClient(instance.port("integration"))) {
+                careless.send(RawMqttClient.connect("MQTT", 5, "member-careless", "backend@my-app", "backend-key", 60));
+                assertEquals(0x00, careless.readPacket()[3], "CONNACK");
+                careless.send(RawMqttClient.packet(0x82, RawMqttClient.concat(new byte[] {0x00, 0x01, 0x00},
+                        RawMqttClient.string("$share/careful/app/my-app/handover"), new byte[] {0x01})));
+                assertEquals((byte) 0x90, careless.readPacket()[0], "SUBACK");
+                for (int i = 0; i < 10; i++) {
+                    device.publishWith().topic("handover").qos(MqttQos.AT_LEAST_ONCE)
+                            .payload(Clients.bytes("\"e" + i + "\"")).send();
+                }
+                assertEquals(0x32, careless.readPacket()[0] & 0xFF, "the careless member got its turn");
+            }
+            Set<String> sent = new java.util.HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                sent.add("e" + i);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> new java.util.HashSet<>(counted(received))
+                    .containsAll(sent));
+            device.disconnect();
+            member.disconnect();
+        }
+    }
+
+    /** The counted events (e0, e1, ...), without the warm-up ones. */
+    private static List<String> counted(List<String> received) {
+        return received.stream().filter(data -> data.startsWith("e")).toList();
     }
 }
