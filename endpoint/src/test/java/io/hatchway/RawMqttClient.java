@@ -61,6 +61,18 @@ public final class RawMqttClient implements AutoCloseable {
         return packet.toByteArray();
     }
 
+    /** One packet, or null if none arrives within {@code millis}. */
+    public byte[] readPacketWithin(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            return readPacket();
+        } catch (SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(10_000);
+        }
+    }
+
     /** True when the server closed the connection (end of stream) before {@code timeoutMillis}; unread data fails. */
     public boolean closedWithin(int timeoutMillis) throws IOException {
         socket.setSoTimeout(timeoutMillis);

@@ -4,6 +4,7 @@ import io.hatchway.registry.Application;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,18 +26,30 @@ final class Backend {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean cutOff = new AtomicBoolean();
     private final Map<String, Runnable> subscriptions = new HashMap<>();
+    /** QoS 1 events waiting for the backend's Receive Maximum to allow them [MQTT-3.3.4-9]. */
+    private final ArrayDeque<Runnable> held = new ArrayDeque<>();
+    private final int receiveMaximum;
+    private final long maximumPacketSize;
     /** QoS 1 events written and not yet acknowledged, by packet id: what to run when they are. */
     private final Map<Integer, Runnable> inFlight = new HashMap<>();
     private int lastPacketId;
 
-    private Backend(Application application, boolean binary, int maxQueued) {
+    private Backend(Application application, boolean binary, int maxQueued, int receiveMaximum,
+                    long maximumPacketSize) {
         this.application = application;
         this.binary = binary;
         this.maxQueued = maxQueued;
+        this.receiveMaximum = receiveMaximum;
+        this.maximumPacketSize = maximumPacketSize;
     }
 
-    static Backend attach(Channel channel, Application application, boolean binary, int maxQueued) {
-        Backend backend = new Backend(application, binary, maxQueued);
+    /**
+     * @param receiveMaximum    the backend's Receive Maximum: QoS 1 events unacknowledged at once (65,535 if unset)
+     * @param maximumPacketSize the largest packet the backend takes (unlimited if unset)
+     */
+    static Backend attach(Channel channel, Application application, boolean binary, int maxQueued,
+                          int receiveMaximum, long maximumPacketSize) {
+        Backend backend = new Backend(application, binary, maxQueued, receiveMaximum, maximumPacketSize);
         channel.attr(KEY).set(backend);
         return backend;
     }
@@ -91,6 +104,23 @@ final class Backend {
             return false;
         }
         delivered.run();
+        Runnable next = held.poll();
+        if (next != null) {
+            next.run();
+        }
         return true;
+    }
+
+    /** Whether the backend's Receive Maximum allows one more QoS 1 event now; if not, {@code write} waits. */
+    boolean mayWrite(Runnable write) {
+        if (inFlight.size() < receiveMaximum && held.isEmpty()) {
+            return true;
+        }
+        held.add(write);
+        return false;
+    }
+
+    long maximumPacketSize() {
+        return maximumPacketSize;
     }
 }

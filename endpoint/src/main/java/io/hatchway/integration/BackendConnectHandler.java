@@ -61,7 +61,11 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
         String login = connect.payload().userName();
         InetAddress address = ctx.channel().remoteAddress() instanceof InetSocketAddress socket
                 ? socket.getAddress() : null;
-        boolean binary = version == MqttVersion.MQTT_5 && asksForBinary(connect.variableHeader().properties());
+        MqttProperties properties = connect.variableHeader().properties();
+        boolean binary = version == MqttVersion.MQTT_5 && asksForBinary(properties);
+        int receiveMaximum = intProperty(properties, MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM, 65_535);
+        long maximumPacketSize = intProperty(properties, MqttProperties.MqttPropertyType.MAXIMUM_PACKET_SIZE, -1)
+                & 0xFFFFFFFFL;
         int keepAlive = services.settings().limits().keepAlive(connect.variableHeader().keepAliveTimeSeconds());
         String clientId = connect.payload().clientIdentifier();
         if (services.authFailures().throttled(address, login)) {
@@ -77,7 +81,9 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                     }
                     if (outcome instanceof ApiKeyAuthenticator.Accepted accepted) {
                         services.authFailures().succeeded(login);
-                        accept(ctx, session, accepted, binary, keepAlive,
+                        accept(ctx, session, Backend.attach(ctx.channel(), accepted.application(), binary,
+                                services.maxQueued(), receiveMaximum, maximumPacketSize == 0xFFFFFFFFL
+                                        ? Long.MAX_VALUE : maximumPacketSize), keepAlive,
                                 keepAlive != connect.variableHeader().keepAliveTimeSeconds(), clientId);
                     } else {
                         refuse(ctx, session, arrived, address, login, (ApiKeyAuthenticator.Refused) outcome);
@@ -85,10 +91,9 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                 }));
     }
 
-    private void accept(ChannelHandlerContext ctx, Session session, ApiKeyAuthenticator.Accepted accepted,
-                        boolean binary, int keepAlive, boolean keepAliveChanged, String clientId) {
+    private void accept(ChannelHandlerContext ctx, Session session, Backend backend, int keepAlive,
+                        boolean keepAliveChanged, String clientId) {
         ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
-        Backend.attach(ctx.channel(), accepted.application(), binary, services.maxQueued());
         session.state(SessionState.CONNECTED);
         long idleMillis = keepAlive * 1_500L;
         ctx.pipeline().addBefore(HandlerNames.DECODER, HandlerNames.KEEP_ALIVE,
@@ -146,6 +151,11 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
         }
         Disconnector.refuseAt(session, arrived + services.settings().limits().authFailureDelay().toNanos(), v3, v5,
                 reason);
+    }
+
+    private static int intProperty(MqttProperties properties, MqttProperties.MqttPropertyType type, int absent) {
+        MqttProperties.MqttProperty<?> property = properties.getProperty(type.value());
+        return property == null ? absent : (Integer) property.value();
     }
 
     private static boolean asksForBinary(MqttProperties properties) {

@@ -5,6 +5,7 @@ import io.cloudevents.CloudEventData;
 import io.hatchway.mqtt.Disconnector;
 import io.hatchway.mqtt.Session;
 import io.hatchway.mqtt.SessionState;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
@@ -13,7 +14,11 @@ import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodes;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One subscription of a backend: writes the events the hub offers as PUBLISH packets on {@code topic}, per the
@@ -25,7 +30,11 @@ import java.time.format.DateTimeFormatter;
  */
 final class BackendDelivery implements EventHub.Subscriber {
 
+    private static final Logger LOG = LoggerFactory.getLogger(BackendDelivery.class);
+
     static final String STRUCTURED_CONTENT_TYPE = "application/cloudevents+json";
+    /** How long a cut-off backend has to read its DISCONNECT before the connection is closed anyway. */
+    static final long CLOSE_GRACE_SECONDS = 5;
 
     private final Channel channel;
     private final Backend backend;
@@ -49,6 +58,10 @@ final class BackendDelivery implements EventHub.Subscriber {
 
     @Override
     public boolean offer(CloudEvent event, byte[] structured, Runnable delivered) {
+        // A connection on its way out refuses, so that another member of its group takes the event.
+        if (!channel.isActive() || Session.of(channel).state() != SessionState.CONNECTED) {
+            return false;
+        }
         if (backend.queued().incrementAndGet() > backend.maxQueued()) {
             backend.queued().decrementAndGet();
             return false;
@@ -63,6 +76,10 @@ final class BackendDelivery implements EventHub.Subscriber {
             Disconnector.disconnect(Session.of(channel), MqttReasonCodes.Disconnect.QUOTA_EXCEEDED,
                     "more than " + backend.maxQueued() + " events waiting for this subscriber: it did not keep up"
                             + " and has lost events");
+            // The DISCONNECT waits behind the backlog; a backend that reads nothing is closed regardless.
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
         }
     }
 
@@ -92,10 +109,25 @@ final class BackendDelivery implements EventHub.Subscriber {
             }
         }
         if (qos == MqttQoS.AT_LEAST_ONCE) {
-            publish.messageId(backend.nextPacketId(delivered));
-            channel.writeAndFlush(publish.build());
+            if (!backend.mayWrite(() -> write(event, structured, delivered))) {
+                return;
+            }
+            MqttPublishMessage message = publish.messageId(backend.nextPacketId(delivered)).build();
+            if (tooLarge(message)) {
+                backend.acknowledged(message.variableHeader().packetId());
+                backend.queued().decrementAndGet();
+                message.release();
+                return;
+            }
+            channel.writeAndFlush(message);
         } else {
             MqttPublishMessage message = publish.build();
+            if (tooLarge(message)) {
+                backend.queued().decrementAndGet();
+                delivered.run();
+                message.release();
+                return;
+            }
             channel.writeAndFlush(message).addListener(written -> {
                 backend.queued().decrementAndGet();
                 if (written.isSuccess()) {
@@ -103,6 +135,42 @@ final class BackendDelivery implements EventHub.Subscriber {
                 }
             });
         }
+    }
+
+    /**
+     * Whether the PUBLISH is larger than the backend's Maximum Packet Size: then it is not sent [MQTT-3.1.2-24]
+     * (it counts as handled, so that a shared group does not wait for it).
+     */
+    private boolean tooLarge(MqttPublishMessage message) {
+        if (backend.maximumPacketSize() == Long.MAX_VALUE) {
+            return false;
+        }
+        long size = 2L + ByteBufUtil.utf8Bytes(message.variableHeader().topicName()) + 2
+                + message.payload().readableBytes() + 5 + propertiesLength(message.variableHeader().properties());
+        if (size > backend.maximumPacketSize()) {
+            LOG.debug("event of {} bytes not sent to {}: its Maximum Packet Size is {}", size, channel,
+                    backend.maximumPacketSize());
+            return true;
+        }
+        return false;
+    }
+
+    /** An upper bound of the encoded property section. */
+    private static long propertiesLength(MqttProperties properties) {
+        long length = 4;
+        for (MqttProperties.MqttProperty<?> property : properties.listAll()) {
+            if (property.value() instanceof String text) {
+                length += 3 + ByteBufUtil.utf8Bytes(text);
+            } else if (property.value() instanceof java.util.List<?> pairs) {
+                for (Object item : pairs) {
+                    MqttProperties.StringPair pair = (MqttProperties.StringPair) item;
+                    length += 5 + ByteBufUtil.utf8Bytes(pair.key) + ByteBufUtil.utf8Bytes(pair.value);
+                }
+            } else {
+                length += 5;
+            }
+        }
+        return length;
     }
 
     private static MqttProperties binaryAttributes(CloudEvent event) {

@@ -30,8 +30,9 @@ import java.util.List;
 
 /**
  * A backend's subscriptions to its application's events: {@code app/<app>} (every event: device events,
- * connection events, wills), {@code app/<app>/<channel>} (one channel), {@code app/<app>/#} or {@code app/<app>/+}
- * (every event, published on {@code app/<app>/<channel>}), each optionally shared as
+ * connection events, wills), {@code app/<app>/<channel>} (one channel, which may span levels), {@code app/<app>/#}
+ * (every event, published on {@code app/<app>/<channel>}), {@code app/<app>/+} (the events of single-level
+ * channels, likewise), each optionally shared as
  * {@code $share/<group>/...} (each event goes to one member of the group). QoS 0 and 1 are granted (2 is granted
  * as 1). Another application's topic: {@code 0x87} Not authorized; anything else: {@code 0x8F} Topic filter
  * invalid (MQTT 3.1.1: {@code 0x80}). Also takes the PUBACKs of QoS 1 events, ends a connection silent for 1.5
@@ -147,18 +148,28 @@ public final class BackendSubscriptions extends ChannelInboundHandlerAdapter {
             }
             rest = rest.substring(slash + 1);
         }
-        String[] levels = rest.split("/", -1);
-        if (levels.length < 2 || levels.length > 3 || !levels[0].equals("app") || !plain(levels[1])) {
+        String[] levels = rest.split("/", 3);
+        if (levels.length < 2 || !levels[0].equals("app") || !plain(levels[1])) {
             return null;
         }
         String application = levels[1];
         if (levels.length == 2) {
             return new Target(new EventHub.Filter(application, null), group, "app/" + application);
         }
-        if (levels[2].equals("#") || levels[2].equals("+")) {
+        String channel = levels[2];
+        if (channel.equals("#")) {
             return new Target(new EventHub.Filter(application, null), group, null);
         }
-        return plain(levels[2]) ? new Target(new EventHub.Filter(application, levels[2]), group, rest) : null;
+        if (channel.equals("+")) {
+            return new Target(new EventHub.Filter(application, null, true), group, null);
+        }
+        // A channel may span levels (plainTopic and template dialects): app/<app>/sensors/room1.
+        for (String level : channel.split("/", -1)) {
+            if (!plain(level)) {
+                return null;
+            }
+        }
+        return new Target(new EventHub.Filter(application, channel), group, rest);
     }
 
     private static boolean plain(String level) {

@@ -52,14 +52,23 @@ public final class EventHub {
      *
      * @param application the application whose events
      * @param channel     only events of this channel, or null for all
+     * @param singleLevel with no channel: only events whose channel is one topic level (no {@code /}), as an MQTT
+     *                    filter {@code app/<app>/+} matches
      */
-    public record Filter(String application, String channel) {
+    public record Filter(String application, String channel, boolean singleLevel) {
         public Filter {
             Objects.requireNonNull(application, "application");
         }
 
+        public Filter(String application, String channel) {
+            this(application, channel, false);
+        }
+
         boolean matches(CloudEvent event) {
-            return channel == null || channel.equals(event.getSubject());
+            if (channel != null) {
+                return channel.equals(event.getSubject());
+            }
+            return !singleLevel || event.getSubject() != null && event.getSubject().indexOf('/') < 0;
         }
     }
 
@@ -73,13 +82,10 @@ public final class EventHub {
     private static final class Group {
         final List<Subscriber> members;
         final AtomicInteger turn;
-        /** Counts members leaving: events a leaving member had not delivered may have to be given to another. */
-        final AtomicInteger departures;
 
-        Group(List<Subscriber> members, AtomicInteger turn, AtomicInteger departures) {
+        Group(List<Subscriber> members, AtomicInteger turn) {
             this.members = List.copyOf(members);
             this.turn = turn;
-            this.departures = departures;
         }
     }
 
@@ -95,10 +101,19 @@ public final class EventHub {
     private static final ThreadLocal<EventLines> LINES = ThreadLocal.withInitial(EventLines::new);
 
     private final ConcurrentMap<String, Subscriptions> byApplication = new ConcurrentHashMap<>();
+    /** When each followed application got its first subscriber (wall clock, ms). */
+    private final ConcurrentMap<String, Long> followedSince = new ConcurrentHashMap<>();
+    /** Per group, kept while the process runs: a group that empties and fills again keeps counting. */
+    private final ConcurrentMap<GroupKey, AtomicInteger> departures = new ConcurrentHashMap<>();
 
     /** The applications some backend follows now. */
     public java.util.Set<String> applications() {
         return java.util.Set.copyOf(byApplication.keySet());
+    }
+
+    /** Since when (wall clock, ms) some backend follows {@code application}, or null if none does. */
+    public Long followedSince(String application) {
+        return followedSince.get(application);
     }
 
     /** Whether any backend follows {@code application}: if not, its events need not be offered. */
@@ -114,11 +129,19 @@ public final class EventHub {
     public Runnable subscribe(Filter filter, String group, Subscriber subscriber) {
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(subscriber, "subscriber");
-        byApplication.compute(filter.application(), (app, current) -> with(current == null ? Subscriptions.NONE
-                : current, filter, group, subscriber));
+        byApplication.compute(filter.application(), (app, current) -> {
+            if (current == null) {
+                followedSince.put(app, System.currentTimeMillis());
+            }
+            return with(current == null ? Subscriptions.NONE : current, filter, group, subscriber);
+        });
         return () -> byApplication.computeIfPresent(filter.application(), (app, current) -> {
             Subscriptions rest = without(current, filter, group, subscriber);
-            return rest.isEmpty() ? null : rest;
+            if (rest.isEmpty()) {
+                followedSince.remove(app);
+                return null;
+            }
+            return rest;
         });
     }
 
@@ -168,11 +191,10 @@ public final class EventHub {
         return groups;
     }
 
-    /** How many members have left {@code key} so far (0 if it has none now). */
+    /** How many members have left {@code key} so far: events a leaving member had not delivered go to others. */
     public int departures(GroupKey key) {
-        Subscriptions subscriptions = byApplication.get(key.filter().application());
-        Group group = subscriptions == null ? null : subscriptions.groups().get(key);
-        return group == null ? 0 : group.departures.get();
+        AtomicInteger left = departures.get(key);
+        return left == null ? 0 : left.get();
     }
 
     /**
@@ -212,12 +234,11 @@ public final class EventHub {
         Group existing = groups.get(key);
         List<Subscriber> members = new ArrayList<>(existing == null ? List.of() : existing.members);
         members.add(subscriber);
-        groups.put(key, existing == null ? new Group(members, new AtomicInteger(), new AtomicInteger())
-                : new Group(members, existing.turn, existing.departures));
+        groups.put(key, new Group(members, existing == null ? new AtomicInteger() : existing.turn));
         return new Subscriptions(current.solo(), Map.copyOf(groups));
     }
 
-    private static Subscriptions without(Subscriptions current, Filter filter, String group, Subscriber subscriber) {
+    private Subscriptions without(Subscriptions current, Filter filter, String group, Subscriber subscriber) {
         if (group == null) {
             List<Member> solo = new ArrayList<>(current.solo());
             solo.remove(new Member(filter, subscriber));
@@ -229,11 +250,11 @@ public final class EventHub {
         if (existing != null) {
             List<Subscriber> members = new ArrayList<>(existing.members);
             members.remove(subscriber);
-            existing.departures.incrementAndGet();
+            departures.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             if (members.isEmpty()) {
                 groups.remove(key);
             } else {
-                groups.put(key, new Group(members, existing.turn, existing.departures));
+                groups.put(key, new Group(members, existing.turn));
             }
         }
         return new Subscriptions(current.solo(), Map.copyOf(groups));

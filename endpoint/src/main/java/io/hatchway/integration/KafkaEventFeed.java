@@ -6,6 +6,7 @@ import io.hatchway.events.KafkaSinkSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -15,8 +16,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -25,14 +28,16 @@ import java.util.concurrent.TimeUnit;
  * With the Kafka sink, the {@link EventHub} is fed from Kafka rather than from this process's sink, so a backend
  * connected to any instance sees the events of devices connected to every instance. Shared groups are fed by
  * {@link KafkaGroupFeeds}; for the other subscriptions, one consumer per instance,
- * without a consumer group, reads the events topics of the applications some backend follows, from their end when
- * it starts following them (live, like the in-process hub). Records that are not CloudEvents are skipped; errors are
+ * without a consumer group, reads the events topics of the applications some backend follows, from about when it
+ * started following them (live, like the in-process hub). Records that are not CloudEvents are skipped; errors are
  * retried, so the feed runs as long as the instance.
  */
 public final class KafkaEventFeed implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventFeed.class);
     private static final Duration POLL = Duration.ofMillis(200);
+    /** Records from a little before a backend subscribed: producer and broker clocks differ slightly. */
+    private static final Duration MARGIN = Duration.ofSeconds(1);
 
     private final KafkaSinkSettings settings;
     private final EventHub hub;
@@ -60,9 +65,14 @@ public final class KafkaEventFeed implements AutoCloseable {
         long backoff = 100;
         while (running) {
             try {
-                Set<String> topics = topicsFollowed();
-                if (!topics.equals(following)) {
+                Map<String, Long> topics = topicsFollowed();
+                if (!topics.keySet().equals(following)) {
                     following = follow(topics);
+                }
+                if (consumer.assignment().isEmpty()) {
+                    // Nobody follows anything (yet): Kafka refuses to poll without partitions.
+                    sleep(POLL.toMillis());
+                    continue;
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     CloudEvent event;
@@ -88,38 +98,58 @@ public final class KafkaEventFeed implements AutoCloseable {
         consumer.close(Duration.ofSeconds(5));
     }
 
-    private Set<String> topicsFollowed() {
-        Set<String> topics = new HashSet<>();
+    /** The topics of the followed applications, with since when each is followed (the earliest, ms). */
+    private Map<String, Long> topicsFollowed() {
+        Map<String, Long> topics = new HashMap<>();
         for (String application : hub.applications()) {
-            topics.add(settings.topicOf(application));
+            Long since = hub.followedSince(application);
+            topics.merge(settings.topicOf(application), since == null ? System.currentTimeMillis() : since, Math::min);
         }
         return topics;
     }
 
     /**
-     * Assigns the partitions of {@code topics}: those already read keep their position, new ones start at their end.
-     * A topic without partitions yet (no event ever sent) is retried on the next round.
+     * Assigns the partitions of {@code topics}: those already read keep their position; new ones start at the
+     * records written since their application is followed (less {@link #MARGIN}), so that no event accepted after
+     * a backend subscribed is missed while the feed catches up, or at their end. A topic without partitions yet (no
+     * event ever sent) is retried on the next round.
      */
-    private Set<String> follow(Set<String> topics) {
+    private Set<String> follow(Map<String, Long> topics) {
         Set<TopicPartition> current = consumer.assignment();
         List<TopicPartition> wanted = new ArrayList<>();
+        Map<TopicPartition, Long> fresh = new HashMap<>();
         Set<String> ready = new HashSet<>();
-        for (String topic : topics) {
-            List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+        for (Map.Entry<String, Long> topic : topics.entrySet()) {
+            List<PartitionInfo> partitions = consumer.partitionsFor(topic.getKey(), Duration.ofSeconds(5));
             if (partitions == null || partitions.isEmpty()) {
                 continue;
             }
-            ready.add(topic);
-            partitions.forEach(p -> wanted.add(new TopicPartition(topic, p.partition())));
+            ready.add(topic.getKey());
+            for (PartitionInfo info : partitions) {
+                TopicPartition partition = new TopicPartition(topic.getKey(), info.partition());
+                wanted.add(partition);
+                if (!current.contains(partition)) {
+                    fresh.put(partition, Math.max(0, topic.getValue() - MARGIN.toMillis()));
+                }
+            }
         }
-        List<TopicPartition> fresh = wanted.stream().filter(p -> !current.contains(p)).toList();
         consumer.assign(wanted);
         if (!fresh.isEmpty()) {
-            consumer.seekToEnd(fresh);
-            fresh.forEach(consumer::position);
+            Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(fresh, Duration.ofSeconds(5));
+            List<TopicPartition> atEnd = new ArrayList<>();
+            fresh.keySet().forEach(partition -> {
+                OffsetAndTimestamp start = starts.get(partition);
+                if (start == null) {
+                    atEnd.add(partition);
+                } else {
+                    consumer.seek(partition, start.offset());
+                }
+            });
+            consumer.seekToEnd(atEnd);
+            atEnd.forEach(consumer::position);
             LOG.info("Backends now follow {}", ready);
         }
-        return ready.equals(topics) ? topics : ready;
+        return ready;
     }
 
     private static void sleep(long millis) {

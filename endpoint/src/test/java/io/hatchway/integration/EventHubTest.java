@@ -90,6 +90,24 @@ class EventHubTest {
         assertFalse(hub.hasSubscribers("app1"));
     }
 
+    @Test
+    void aSingleLevelFilterTakesOnlyChannelsOfOneLevel() {
+        Recorder plus = new Recorder(100);
+        hub.subscribe(new EventHub.Filter("app1", null, true), null, plus);
+        hub.publish(event("app1", "temp"));
+        hub.publish(event("app1", "sensors/room1"));
+        assertEquals(List.of("temp"), plus.subjects);
+    }
+
+    @Test
+    void aGroupThatEmptiesAndFillsAgainKeepsCountingItsDepartures() {
+        EventHub.GroupKey key = new EventHub.GroupKey("g", new EventHub.Filter("app1", null));
+        Runnable leave = hub.subscribe(key.filter(), "g", new Recorder(1));
+        leave.run();
+        hub.subscribe(key.filter(), "g", new Recorder(1));
+        assertEquals(1, hub.departures(key), "the undelivered events of the member that left are still owed");
+    }
+
     private CloudEvent event(String application, String channel) {
         return mapper.map(application, "device1", "device1", channel, "{}".getBytes(StandardCharsets.UTF_8),
                 null, Instant.now());
