@@ -180,7 +180,8 @@ public final class Hatchway implements AutoCloseable {
         }
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
                 new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()),
-                new EventStreamApi(hub, keys, config.integration().maxQueued()), metrics, this::ready,
+                new EventStreamApi(hub, keys, config.integration().maxQueued(), services.authFailures(),
+                        mqttConfig.limits().authFailureDelay()), metrics, this::ready,
                 config.http().token());
         listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
         started = true;

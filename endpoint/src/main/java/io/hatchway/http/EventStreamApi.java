@@ -1,5 +1,6 @@
 package io.hatchway.http;
 
+import io.hatchway.auth.AuthFailures;
 import io.hatchway.integration.EventHub;
 import io.hatchway.registry.ApiKeyAuthenticator;
 import io.hatchway.registry.AuthOutcome;
@@ -22,7 +23,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.flush.FlushConsolidationHandler;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Objects;
 
@@ -50,21 +54,38 @@ public final class EventStreamApi {
     private final ApiKeyAuthenticator authenticator;
     private final int queueLimit;
     private final Duration heartbeat;
+    private final AuthFailures failures;
+    private final Duration failureDelay;
 
     public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator) {
         this(hub, authenticator, QUEUE_LIMIT, HEARTBEAT);
     }
 
-    /** @param queueLimit events waiting to be written to one stream before it is cut off ({@code integration.maxQueued}) */
-    public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit) {
-        this(hub, authenticator, queueLimit, HEARTBEAT);
+    /**
+     * @param queueLimit   events waiting to be written to one stream before it is cut off ({@code integration.maxQueued})
+     * @param failures     failed authentications, shared with the MQTT listeners: throttled addresses and identities
+     *                     get 429
+     * @param failureDelay a refused key is answered no earlier than this after the request ({@code mqtt.authFailureDelay})
+     */
+    public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, AuthFailures failures,
+                          Duration failureDelay) {
+        this(hub, authenticator, queueLimit, HEARTBEAT, failures, failureDelay);
     }
 
+
     EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, Duration heartbeat) {
+        this(hub, authenticator, queueLimit, heartbeat, new AuthFailures(Integer.MAX_VALUE, Integer.MAX_VALUE,
+                Duration.ofMinutes(1)), Duration.ZERO);
+    }
+
+    EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, Duration heartbeat,
+                   AuthFailures failures, Duration failureDelay) {
         this.hub = Objects.requireNonNull(hub, "hub");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.queueLimit = queueLimit;
         this.heartbeat = heartbeat;
+        this.failures = Objects.requireNonNull(failures, "failures");
+        this.failureDelay = Objects.requireNonNull(failureDelay, "failureDelay");
     }
 
     /** @param channel the channel to follow, or null for all */
@@ -103,6 +124,13 @@ public final class EventStreamApi {
         String path = uri.rawPath();
         Channel ch = ctx.channel();
         ch.config().setAutoRead(false);
+        long due = ch.eventLoop().ticker().nanoTime() + failureDelay.toNanos();
+        InetAddress address = ch.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
+        if (failures.throttled(address, key.login())) {
+            later(ch, due, () -> HttpResponses.message(ctx, head, HttpResponseStatus.TOO_MANY_REQUESTS,
+                    "too many failed authentications from this address or for this key, try again later"));
+            return;
+        }
         authenticator.authenticate(key.login(), key.key()).whenComplete((outcome, error) ->
                 ch.eventLoop().execute(() -> {
                     ch.config().setAutoRead(true);
@@ -110,10 +138,20 @@ public final class EventStreamApi {
                         return;
                     }
                     if (!(outcome instanceof ApiKeyAuthenticator.Accepted accepted)) {
-                        refuse(ctx, head, outcome instanceof ApiKeyAuthenticator.Refused refused ? refused
+                        ApiKeyAuthenticator.Refused refused = outcome instanceof ApiKeyAuthenticator.Refused r ? r
                                 : new ApiKeyAuthenticator.Refused(AuthOutcome.Reason.UNAVAILABLE,
-                                "authentication failed: " + error));
-                    } else if (!accepted.application().name().equals(application)) {
+                                "authentication failed: " + error);
+                        if (refused.reason() == AuthOutcome.Reason.BAD_CREDENTIALS) {
+                            // As on the MQTT listeners: counted, and answered at the same time whatever the cause.
+                            failures.failed(address, key.login());
+                            later(ch, due, () -> refuse(ctx, head, refused));
+                        } else {
+                            refuse(ctx, head, refused);
+                        }
+                        return;
+                    }
+                    failures.succeeded(key.login());
+                    if (!accepted.application().name().equals(application)) {
                         HttpResponses.message(ctx, head, HttpResponseStatus.FORBIDDEN, "API key '"
                                 + accepted.keyName() + "' is one of application '" + accepted.application().name()
                                 + "'; use a key of '" + application + "'");
@@ -159,6 +197,13 @@ public final class EventStreamApi {
                 .addFirst(HttpChannelInitializer.FLUSH_CONSOLIDATION, new FlushConsolidationHandler(
                         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true))
                 .replace(HttpChannelInitializer.API, HttpChannelInitializer.STREAM, StreamInbound.INSTANCE);
+    }
+
+    /** Runs {@code answer} on the channel's loop once its ticker reaches {@code dueNanos}. */
+    private static void later(Channel ch, long dueNanos, Runnable answer) {
+        ch.config().setAutoRead(true);
+        ch.eventLoop().schedule(answer, Math.max(0, dueNanos - ch.eventLoop().ticker().nanoTime()),
+                TimeUnit.NANOSECONDS);
     }
 
     private static void refuse(ChannelHandlerContext ctx, HttpRequest request, ApiKeyAuthenticator.Refused refused) {

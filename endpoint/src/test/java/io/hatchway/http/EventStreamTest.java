@@ -70,7 +70,7 @@ class EventStreamTest {
             applications:
               - metadata: { name: my-app }
                 spec:
-                  apiKeys: [ { name: backend, key: backend-key } ]
+                  apiKeys: [ { name: backend, key: backend-key }, { name: guessed, key: guessed-right } ]
               - metadata: { name: second-app }
                 spec:
                   apiKeys: [ { name: other-backend, key: other-key } ]
@@ -397,6 +397,26 @@ class EventStreamTest {
         assertEquals("device1", event.get("device").asText());
         assertEquals("drogue://my-app/device1", event.get("source").asText());
         assertEquals(marker, event.get("data").get("marker").asText());
+    }
+
+    @Test
+    void wrongKeysAreAnsweredAfterTheFailureDelayAndThenThrottled() throws Exception {
+        // mqtt.authFailureDelay (1 s by default) applies here too, and mqtt.maxAuthFailuresPerIdentity (10).
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> guesses = new java.util.ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < 10; i++) {
+            guesses.add(HTTP.sendAsync(HttpRequest.newBuilder(uri("http", "my-app"))
+                    .header("Accept", "text/event-stream").header("Authorization", "Bearer guessed@my-app:wrong-" + i)
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var guess : guesses) {
+            assertEquals(401, guess.join().statusCode());
+        }
+        long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis >= 990, "answered after " + millis + " ms, before the failure delay");
+        HttpResponse<String> throttled = get(uri("http", "my-app"), "Bearer guessed@my-app:guessed-right");
+        assertEquals(429, throttled.statusCode(), throttled.body());
+        assertTrue(throttled.body().contains("too many failed authentications"), throttled.body());
     }
 
     private static void publish(Mqtt5BlockingClient device, String topic, String json) {

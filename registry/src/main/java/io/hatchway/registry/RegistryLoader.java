@@ -243,8 +243,9 @@ public final class RegistryLoader {
                 YamlCursor.Fields key = entry.fields("name", "key");
                 YamlCursor keyNameAt = key.required("name");
                 String keyName = keyNameAt.name();
-                if (keyName.contains("@")) {
-                    throw keyNameAt.error("must not contain '@' (backends log in as name@application)");
+                if (keyName.contains("@") || keyName.contains(":")) {
+                    throw keyNameAt.error("must not contain '@' or ':' (backends log in as name@application,"
+                            + " tokens are name@application:key)");
                 }
                 YamlCursor first = keyNamesAt.putIfAbsent(keyName, keyNameAt);
                 if (first != null) {

@@ -81,7 +81,8 @@ class ApiKeyAuthenticatorTest {
     @Test
     void duplicateOrMalformedKeysAreRegistryErrors() {
         assertRefused("{ apiKeys: [ { name: k, key: a }, { name: k, key: b } ] }", "duplicate API key name");
-        assertRefused("{ apiKeys: [ { name: k@app, key: a } ] }", "must not contain '@'");
+        assertRefused("{ apiKeys: [ { name: k@app, key: a } ] }", "must not contain '@' or ':'");
+        assertRefused("{ apiKeys: [ { name: \"k:1\", key: a } ] }", "must not contain '@' or ':'");
         assertRefused("{ apiKeys: [ { name: k, key: \"\" } ] }", "apiKeys[0].key");
         assertRefused("{ apiKeys: [ { name: k } ] }", "key");
     }
