@@ -181,7 +181,7 @@ public final class PublishHandler extends SimpleChannelInboundHandler<MqttPublis
         blocked = ctx.executor().schedule(() -> {
             blocked = null;
             OptionalLong head = acks.oldestSince();
-            if (head.isPresent() && ctx.executor().ticker().nanoTime() - head.getAsLong() >= timeout && !draining) {
+            if (head.isPresent() && ctx.executor().ticker().nanoTime() - head.getAsLong() >= timeout) {
                 Disconnector.disconnect(session, MqttReasonCodes.Disconnect.SERVER_BUSY,
                         "the event sink has not accepted events for "
                                 + services.settings().blockedTimeout().toMillis() + " ms");

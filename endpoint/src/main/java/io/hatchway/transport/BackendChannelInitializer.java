@@ -4,6 +4,7 @@ import io.hatchway.integration.BackendCommands;
 import io.hatchway.integration.BackendConnectHandler;
 import io.hatchway.integration.BackendServices;
 import io.hatchway.integration.BackendSubscriptions;
+import io.hatchway.mqtt.CodecVersionPin;
 import io.hatchway.mqtt.ControlHandler;
 import io.hatchway.mqtt.ExceptionHandler;
 import io.hatchway.mqtt.ProtocolGuard;
@@ -48,6 +49,7 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
         // keep-alive handler added here after CONNECT
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
+        pipeline.addLast(HandlerNames.CODEC_VERSION, CodecVersionPin.INSTANCE);
         pipeline.addLast(HandlerNames.GUARD, new ProtocolGuard());
         pipeline.addLast(HandlerNames.CONNECT, connect);
         pipeline.addLast(HandlerNames.BACKEND_SUBSCRIPTIONS, subscriptions);

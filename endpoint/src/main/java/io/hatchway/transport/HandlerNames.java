@@ -20,6 +20,8 @@ public final class HandlerNames {
     public static final String KEEP_ALIVE = "keepAlive";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
+    /** Before the encoder on the way out: writes in the version of the connection's CONNECT. */
+    public static final String CODEC_VERSION = "codecVersion";
     public static final String GUARD = "guard";
     public static final String CONNECT = "connect";
     public static final String PUBLISH = "publish";

@@ -1,5 +1,6 @@
 package io.hatchway.transport;
 
+import io.hatchway.mqtt.CodecVersionPin;
 import io.hatchway.mqtt.ConnectHandler;
 import io.hatchway.mqtt.ControlHandler;
 import io.hatchway.mqtt.ExceptionHandler;
@@ -48,6 +49,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
+        pipeline.addLast(HandlerNames.CODEC_VERSION, CodecVersionPin.INSTANCE);
         pipeline.addLast(HandlerNames.GUARD, new ProtocolGuard());
         pipeline.addLast(HandlerNames.CONNECT, connect);
         pipeline.addLast(HandlerNames.PUBLISH, new PublishHandler(services));
