@@ -8,6 +8,7 @@ import io.hatchway.mqtt.CodecVersionPin;
 import io.hatchway.mqtt.ControlHandler;
 import io.hatchway.mqtt.ExceptionHandler;
 import io.hatchway.mqtt.ProtocolGuard;
+import io.hatchway.mqtt.PacketFramer;
 import io.hatchway.mqtt.ProtocolLevelSniffer;
 import io.hatchway.mqtt.Session;
 import io.netty.channel.Channel;
@@ -47,6 +48,7 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
         transport.addTo(channel);
         pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
         // keep-alive handler added here after CONNECT
+        pipeline.addLast(HandlerNames.FRAMER, new PacketFramer(services.settings().maxPacketSize()));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
         pipeline.addLast(HandlerNames.CODEC_VERSION, CodecVersionPin.INSTANCE);

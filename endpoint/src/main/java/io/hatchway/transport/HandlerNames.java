@@ -18,6 +18,8 @@ public final class HandlerNames {
     public static final String LEVEL_SNIFFER = "levelSniffer";
     /** Backends (integration listener): closes a connection silent for 1.5 times its keep-alive; after CONNECT. */
     public static final String KEEP_ALIVE = "keepAlive";
+    /** Whole packets to the decoder; MQTT 5 PUBLISH property sections checked first. */
+    public static final String FRAMER = "mqttFramer";
     public static final String DECODER = "mqttDecoder";
     public static final String ENCODER = "mqttEncoder";
     /** Before the encoder on the way out: writes in the version of the connection's CONNECT. */

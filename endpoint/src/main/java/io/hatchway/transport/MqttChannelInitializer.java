@@ -7,6 +7,7 @@ import io.hatchway.mqtt.ExceptionHandler;
 import io.hatchway.mqtt.LifecycleHandler;
 import io.hatchway.mqtt.MqttServices;
 import io.hatchway.mqtt.ProtocolGuard;
+import io.hatchway.mqtt.PacketFramer;
 import io.hatchway.mqtt.ProtocolLevelSniffer;
 import io.hatchway.mqtt.PublishHandler;
 import io.hatchway.mqtt.Session;
@@ -47,6 +48,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast(HandlerNames.CONNECT_TIMEOUT, new ConnectTimeoutHandler(services.settings().connectTimeout()));
         transport.addTo(channel);
         pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
+        pipeline.addLast(HandlerNames.FRAMER, new PacketFramer(services.settings().maxPacketSize()));
         pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));
         pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
         pipeline.addLast(HandlerNames.CODEC_VERSION, CodecVersionPin.INSTANCE);

@@ -147,7 +147,8 @@ class MalformedInputTest {
             raw.send(publishOfTotalSize(max, 1));
             byte[] ack = raw.readPacket();
             assertArrayEquals(new byte[] {0x40, 0x02, 0x00, 0x01}, ack, "PUBACK success: " + new String(ack, java.nio.charset.StandardCharsets.ISO_8859_1));
-            raw.send(publishOfTotalSize(max + 1, 2));
+            // The size is refused from the header: the rest is not even sent (the server closes while it would be).
+            raw.send(Arrays.copyOf(publishOfTotalSize(max + 1, 2), 64));
             assertDisconnect(0x95, raw.readPacket());
             assertTrue(raw.closedWithin(PROMPTLY_MS));
         }
@@ -391,6 +392,30 @@ class MalformedInputTest {
         }
         try (RawMqttClient raw = connectedV3()) {
             raw.send(publish(1, str(slashes), 8, false));
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    // Row 14. A property that runs past the end of its property section is malformed (MQTT 5 section 2.2.2): the
+    // length says 3 bytes, the Content Type in it takes 13; nothing of the payload is taken for it.
+    @Test
+    void propertyRunningPastItsSectionGetsDisconnectMalformedPacket() throws IOException {
+        byte[] contentType = concat(new byte[] {0x03}, str("text/plain"));
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(0x32, concat(str("temp"), new byte[] {0x00, 0x01}, new byte[] {0x03}, contentType,
+                    "{}".getBytes(StandardCharsets.UTF_8))));
+            assertDisconnect(0x81, raw.readPacket());
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    // Row 14. A property section longer than the packet, as the last packet sent: answered at once, not after the
+    // next bytes (Netty's decoder alone would wait for them and read them as the rest of the property).
+    @Test
+    void propertySectionLongerThanThePacketGetsDisconnectMalformedPacketAtOnce() throws IOException {
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(0x32, concat(str("temp"), new byte[] {0x00, 0x01}, new byte[] {0x40, 0x03, 0x00, 0x30})));
+            assertDisconnect(0x81, raw.readPacket());
             assertTrue(raw.closedWithin(PROMPTLY_MS));
         }
     }
