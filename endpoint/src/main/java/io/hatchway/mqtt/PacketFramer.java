@@ -14,7 +14,7 @@ import java.util.List;
  * (DISCONNECT 0x81) before anything is decoded. A packet declaring more than the maximum packet size, or a broken
  * remaining length, is passed on as it comes, so that the decoder refuses it at once without anything being
  * buffered (the connection then ends). Packets are framed one per call, so a CONNECT has set the session's version
- * before the packets after it are checked.
+ * before the packets after it are checked. Once an MQTT 3.1.1 connection is established the framer removes itself.
  */
 public final class PacketFramer extends ByteToMessageDecoder {
 
@@ -32,6 +32,12 @@ public final class PacketFramer extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (passThrough) {
             out.add(in.readRetainedSlice(in.readableBytes()));
+            return;
+        }
+        Session session = Session.of(ctx.channel());
+        if (session.state() == SessionState.CONNECTED && !session.isV5()) {
+            // Before MQTT 5 there are no properties to check: the decoder reads the bytes as they come.
+            ctx.pipeline().remove(this);
             return;
         }
         int start = in.readerIndex();
@@ -67,7 +73,6 @@ public final class PacketFramer extends ByteToMessageDecoder {
             return;
         }
         int type = in.getUnsignedByte(start) >> 4;
-        Session session = Session.of(ctx.channel());
         if (type == PUBLISH && session.isV5()) {
             String problem = publishPropertiesProblem(in, start + headerLength, start + headerLength + remaining,
                     (in.getUnsignedByte(start) >> 1) & 0x03);
