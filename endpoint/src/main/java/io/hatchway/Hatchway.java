@@ -16,6 +16,7 @@ import io.hatchway.integration.BackendServices;
 import io.hatchway.integration.EventHub;
 import io.hatchway.integration.KafkaEventFeed;
 import io.hatchway.integration.KafkaGroupFeeds;
+import io.hatchway.integration.KeyRevocation;
 import io.hatchway.integration.ObservedSink;
 import io.hatchway.http.HttpApiHandler;
 import io.hatchway.http.PresenceApi;
@@ -172,16 +173,18 @@ public final class Hatchway implements AutoCloseable {
             groupFeeds = new KafkaGroupFeeds(events.kafka(), hub, config.instance());
         }
         ApiKeyAuthenticator keys = new ApiKeyAuthenticator(registry, hashing);
+        KeyRevocation revocation = new KeyRevocation();
+        registry.onChange(revocation);
         if (config.integration().mqtt().isPresent()) {
             BackendServices backends = new BackendServices(services.settings(), keys, services.authFailures(), hub,
-                    commands, config.integration().maxQueued());
+                    commands, config.integration().maxQueued(), revocation);
             listen("integration", config.integration().mqtt().get(),
                     new BackendChannelInitializer(backends, Transport.TCP));
         }
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
                 new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()),
                 new EventStreamApi(hub, keys, config.integration().maxQueued(), services.authFailures(),
-                        mqttConfig.limits().authFailureDelay()), metrics, this::ready,
+                        mqttConfig.limits().authFailureDelay(), revocation), metrics, this::ready,
                 config.http().token());
         listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));
         started = true;

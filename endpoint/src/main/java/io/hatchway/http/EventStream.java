@@ -49,7 +49,7 @@ final class EventStream implements EventHub.Subscriber {
      * @param group the shared subscription group, or null
      * @param limit the most events waiting to be written to the socket
      */
-    static void open(Channel channel, StreamFraming framing, EventHub hub, EventHub.Filter filter, String group,
+    static EventStream open(Channel channel, StreamFraming framing, EventHub hub, EventHub.Filter filter, String group,
                      int limit, Duration heartbeat) {
         EventStream stream = new EventStream(channel, framing, limit);
         Runnable unsubscribe = hub.subscribe(filter, group, stream);
@@ -61,6 +61,7 @@ final class EventStream implements EventHub.Subscriber {
             LOG.debug("event stream {} closed", channel);
         });
         LOG.debug("event stream {} follows {} (group {})", channel, filter, group);
+        return stream;
     }
 
     @Override
@@ -95,7 +96,7 @@ final class EventStream implements EventHub.Subscriber {
     }
 
     /** Ends the stream once, telling the backend why; any thread. */
-    private void end(String reason) {
+    void end(String reason) {
         if (!ending.compareAndSet(false, true) || !channel.isActive()) {
             return;
         }

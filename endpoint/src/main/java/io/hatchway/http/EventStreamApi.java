@@ -2,6 +2,7 @@ package io.hatchway.http;
 
 import io.hatchway.auth.AuthFailures;
 import io.hatchway.integration.EventHub;
+import io.hatchway.integration.KeyRevocation;
 import io.hatchway.registry.ApiKeyAuthenticator;
 import io.hatchway.registry.AuthOutcome;
 import io.netty.buffer.Unpooled;
@@ -56,6 +57,7 @@ public final class EventStreamApi {
     private final Duration heartbeat;
     private final AuthFailures failures;
     private final Duration failureDelay;
+    private final KeyRevocation revocation;
 
     public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator) {
         this(hub, authenticator, QUEUE_LIMIT, HEARTBEAT);
@@ -66,26 +68,28 @@ public final class EventStreamApi {
      * @param failures     failed authentications, shared with the MQTT listeners: throttled addresses and identities
      *                     get 429
      * @param failureDelay a refused key is answered no earlier than this after the request ({@code mqtt.authFailureDelay})
+     * @param revocation   ends streams whose key no longer grants their application
      */
     public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, AuthFailures failures,
-                          Duration failureDelay) {
-        this(hub, authenticator, queueLimit, HEARTBEAT, failures, failureDelay);
+                          Duration failureDelay, KeyRevocation revocation) {
+        this(hub, authenticator, queueLimit, HEARTBEAT, failures, failureDelay, revocation);
     }
 
 
     EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, Duration heartbeat) {
         this(hub, authenticator, queueLimit, heartbeat, new AuthFailures(Integer.MAX_VALUE, Integer.MAX_VALUE,
-                Duration.ofMinutes(1)), Duration.ZERO);
+                Duration.ofMinutes(1)), Duration.ZERO, new KeyRevocation());
     }
 
     EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, Duration heartbeat,
-                   AuthFailures failures, Duration failureDelay) {
+                   AuthFailures failures, Duration failureDelay, KeyRevocation revocation) {
         this.hub = Objects.requireNonNull(hub, "hub");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.queueLimit = queueLimit;
         this.heartbeat = heartbeat;
         this.failures = Objects.requireNonNull(failures, "failures");
         this.failureDelay = Objects.requireNonNull(failureDelay, "failureDelay");
+        this.revocation = Objects.requireNonNull(revocation, "revocation");
     }
 
     /** @param channel the channel to follow, or null for all */
@@ -156,17 +160,23 @@ public final class EventStreamApi {
                                 + accepted.keyName() + "' is one of application '" + accepted.application().name()
                                 + "'; use a key of '" + application + "'");
                     } else if (webSocket) {
-                        upgrade(ctx, head, path, filter, group);
+                        upgrade(ctx, head, path, filter, group, accepted);
                     } else {
                         streamPipeline(ch);
                         ServerSentEvents.start(ch);
-                        EventStream.open(ch, ServerSentEvents.INSTANCE, hub, filter, group, queueLimit, heartbeat);
+                        revocable(ch, accepted, EventStream.open(ch, ServerSentEvents.INSTANCE, hub, filter, group,
+                                queueLimit, heartbeat));
                     }
                 }));
     }
 
+    /** The stream ends if the registry stops granting the key it was opened with. */
+    private void revocable(Channel ch, ApiKeyAuthenticator.Accepted accepted, EventStream stream) {
+        revocation.opened(ch, accepted.application(), accepted.keyName(), stream::end);
+    }
+
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest request, String path, EventHub.Filter filter,
-                         String group) {
+                         String group, ApiKeyAuthenticator.Accepted accepted) {
         Channel ch = ctx.channel();
         WebSocketServerHandshaker handshaker = EventWebSocket.handshaker(request, path);
         if (handshaker == null) {
@@ -184,7 +194,8 @@ public final class EventStreamApi {
         streamPipeline(ch);
         handshake.addListener(done -> {
             if (done.isSuccess()) {
-                EventStream.open(ch, EventWebSocket.INSTANCE, hub, filter, group, queueLimit, heartbeat);
+                revocable(ch, accepted, EventStream.open(ch, EventWebSocket.INSTANCE, hub, filter, group, queueLimit,
+                        heartbeat));
             } else {
                 ch.close();
             }

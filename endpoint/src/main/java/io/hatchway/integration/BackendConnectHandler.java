@@ -15,6 +15,7 @@ import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 
@@ -83,7 +84,7 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                         services.authFailures().succeeded(login);
                         accept(ctx, session, Backend.attach(ctx.channel(), accepted.application(), binary,
                                 services.maxQueued(), receiveMaximum, maximumPacketSize == 0xFFFFFFFFL
-                                        ? Long.MAX_VALUE : maximumPacketSize), keepAlive,
+                                        ? Long.MAX_VALUE : maximumPacketSize), accepted.keyName(), keepAlive,
                                 keepAlive != connect.variableHeader().keepAliveTimeSeconds(), clientId);
                     } else {
                         refuse(ctx, session, arrived, address, login, (ApiKeyAuthenticator.Refused) outcome);
@@ -91,7 +92,7 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                 }));
     }
 
-    private void accept(ChannelHandlerContext ctx, Session session, Backend backend, int keepAlive,
+    private void accept(ChannelHandlerContext ctx, Session session, Backend backend, String keyName, int keepAlive,
                         boolean keepAliveChanged, String clientId) {
         ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
         session.state(SessionState.CONNECTED);
@@ -120,6 +121,8 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
         }
         MqttConnAckMessage message = connAck.build();
         ctx.writeAndFlush(message);
+        services.revocation().opened(ctx.channel(), backend.application(), keyName, reason ->
+                Disconnector.disconnect(session, MqttReasonCodes.Disconnect.NOT_AUTHORIZED, reason));
         ctx.channel().config().setAutoRead(true);
         ctx.pipeline().fireUserEventTriggered(ProtocolGuard.ESTABLISHED);
         ctx.pipeline().remove(this);

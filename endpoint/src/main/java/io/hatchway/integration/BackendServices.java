@@ -16,14 +16,16 @@ import java.util.Objects;
  * @param hub          the events the sink accepted
  * @param commands     delivers commands to devices
  * @param maxQueued    events queued for one backend before it is disconnected (MQTT 5: 0x97)
+ * @param revocation   ends backend connections whose key no longer grants their application
  */
 public record BackendServices(MqttSettings settings, ApiKeyAuthenticator keys, AuthFailures authFailures,
-                              EventHub hub, CommandBus commands, int maxQueued) {
+                              EventHub hub, CommandBus commands, int maxQueued, KeyRevocation revocation) {
     public BackendServices {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(authFailures, "authFailures");
         Objects.requireNonNull(hub, "hub");
         Objects.requireNonNull(commands, "commands");
+        Objects.requireNonNull(revocation, "revocation");
     }
 }

@@ -1,0 +1,48 @@
+package io.hatchway.integration;
+
+import io.hatchway.registry.Application;
+import io.hatchway.registry.RegistrySnapshot;
+import io.netty.channel.Channel;
+
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+
+/**
+ * Applies a registry change to open backend connections (MQTT integration and event streams): one whose API key no
+ * longer grants its application (the key removed or changed, the application removed or disabled) ends at once,
+ * instead of following events until it reconnects. Registered as a registry change listener; thread-safe.
+ */
+public final class KeyRevocation implements Consumer<RegistrySnapshot> {
+
+    /** What a connection authenticated with, and how it ends (with a reason, from any thread). */
+    private record Grant(String application, Application.ApiKey key, Consumer<String> end) {
+    }
+
+    private final ConcurrentMap<Channel, Grant> open = new ConcurrentHashMap<>();
+
+    /** Notes a backend connection authenticated with {@code keyName} of {@code application}, until it closes. */
+    public void opened(Channel channel, Application application, String keyName, Consumer<String> end) {
+        Optional<Application.ApiKey> key = application.apiKeys().stream()
+                .filter(k -> k.name().equals(keyName)).findFirst();
+        if (key.isEmpty()) {
+            end.accept("API key '" + keyName + "' is no longer in the registry");
+            return;
+        }
+        open.put(channel, new Grant(application.name(), key.get(), end));
+        channel.closeFuture().addListener(closed -> open.remove(channel));
+    }
+
+    @Override
+    public void accept(RegistrySnapshot snapshot) {
+        open.forEach((channel, grant) -> {
+            boolean granted = snapshot.application(grant.application()).filter(app -> !app.disabled())
+                    .map(app -> app.apiKeys().contains(grant.key())).orElse(false);
+            if (!granted && open.remove(channel, grant)) {
+                grant.end().accept("API key '" + grant.key().name() + "' was removed or changed, or application '"
+                        + grant.application() + "' was removed or disabled");
+            }
+        });
+    }
+}
