@@ -177,13 +177,14 @@ public final class Hatchway implements AutoCloseable {
         registry.onChange(revocation);
         if (config.integration().mqtt().isPresent()) {
             BackendServices backends = new BackendServices(services.settings(), keys, services.authFailures(), hub,
-                    commands, config.integration().maxQueued(), revocation);
+                    commands, config.integration().maxQueued(), config.integration().maxQueuedBytes(), revocation);
             listen("integration", config.integration().mqtt().get(),
                     new BackendChannelInitializer(backends, Transport.TCP));
         }
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
                 new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()),
-                new EventStreamApi(hub, keys, config.integration().maxQueued(), services.authFailures(),
+                new EventStreamApi(hub, keys, config.integration().maxQueued(), config.integration().maxQueuedBytes(),
+                        services.authFailures(),
                         mqttConfig.limits().authFailureDelay(), revocation), metrics, this::ready,
                 config.http().token());
         listen("http", config.http().bind(), new HttpChannelInitializer(api, mqttConfig.maxPacketSize()));

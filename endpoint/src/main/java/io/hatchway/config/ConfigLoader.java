@@ -54,7 +54,7 @@ public final class ConfigLoader {
                              RawCommands commands, RawIntegration integration) {
     }
 
-    private record RawIntegration(RawIntegrationMqtt mqtt, Integer maxQueued) {
+    private record RawIntegration(RawIntegrationMqtt mqtt, Integer maxQueued, Long maxQueuedBytes) {
     }
 
     private record RawIntegrationMqtt(String bind) {
@@ -268,8 +268,14 @@ public final class ConfigLoader {
                 Optional<BindAddress> integrationBind = raw.integration().mqtt() == null ? Optional.empty()
                         : Optional.of(parse("integration.mqtt.bind", raw.integration().mqtt().bind(),
                         "127.0.0.1:1884", BindAddress::parse));
+                long maxQueuedBytes = raw.integration().maxQueuedBytes() == null
+                        ? HatchwayConfig.Integration.DEFAULT_MAX_QUEUED_BYTES : raw.integration().maxQueuedBytes();
+                if (maxQueuedBytes < 1) {
+                    throw error("integration.maxQueuedBytes", maxQueuedBytes + " must be at least 1");
+                }
                 integration = new HatchwayConfig.Integration(integrationBind, range("integration.maxQueued",
-                        raw.integration().maxQueued(), HatchwayConfig.Integration.DEFAULTS.maxQueued(), 1, 65_535));
+                        raw.integration().maxQueued(), HatchwayConfig.Integration.DEFAULTS.maxQueued(), 1, 65_535),
+                        maxQueuedBytes);
             }
             return new HatchwayConfig(
                     new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum,

@@ -203,17 +203,26 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
     }
 
     /**
-     * @param mqtt      the MQTT integration listener backends connect to, if enabled
-     * @param maxQueued events queued for one subscriber (MQTT subscription or event stream) before it is cut off
+     * @param mqtt           the MQTT integration listener backends connect to, if enabled
+     * @param maxQueued      events queued for one subscriber (MQTT subscription or event stream) before it is cut off
+     * @param maxQueuedBytes bytes of events (in their JSON form) queued for one subscriber before it is cut off
      */
-    public record Integration(Optional<BindAddress> mqtt, int maxQueued) {
-        public static final Integration DEFAULTS = new Integration(Optional.empty(), 1_000);
+    public record Integration(Optional<BindAddress> mqtt, int maxQueued, long maxQueuedBytes) {
+        public static final long DEFAULT_MAX_QUEUED_BYTES = 16L * 1024 * 1024;
+        public static final Integration DEFAULTS = new Integration(Optional.empty(), 1_000, DEFAULT_MAX_QUEUED_BYTES);
 
         public Integration {
             Objects.requireNonNull(mqtt, "mqtt");
             if (maxQueued < 1 || maxQueued > 65_535) {
                 throw new IllegalArgumentException("maxQueued must be 1..65535");
             }
+            if (maxQueuedBytes < 1) {
+                throw new IllegalArgumentException("maxQueuedBytes must be positive");
+            }
+        }
+
+        public Integration(Optional<BindAddress> mqtt, int maxQueued) {
+            this(mqtt, maxQueued, DEFAULT_MAX_QUEUED_BYTES);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One backend connection following an application's events, once the stream's response has started. Events are
@@ -31,14 +32,17 @@ final class EventStream implements EventHub.Subscriber {
     private final Channel channel;
     private final StreamFraming framing;
     private final int limit;
+    private final long byteLimit;
     private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong pendingBytes = new AtomicLong();
     private final ChannelFutureListener written;
     private final AtomicBoolean ending = new AtomicBoolean();
 
-    private EventStream(Channel channel, StreamFraming framing, int limit) {
+    private EventStream(Channel channel, StreamFraming framing, int limit, long byteLimit) {
         this.channel = channel;
         this.framing = framing;
         this.limit = limit;
+        this.byteLimit = byteLimit;
         this.written = future -> pending.decrementAndGet();
     }
 
@@ -48,10 +52,12 @@ final class EventStream implements EventHub.Subscriber {
      *
      * @param group the shared subscription group, or null
      * @param limit the most events waiting to be written to the socket
+     * @param byteLimit the most bytes of events (their JSON form) waiting to be written; a single larger event is
+     *                  still written to an empty stream
      */
     static EventStream open(Channel channel, StreamFraming framing, EventHub hub, EventHub.Filter filter, String group,
-                     int limit, Duration heartbeat) {
-        EventStream stream = new EventStream(channel, framing, limit);
+                     int limit, long byteLimit, Duration heartbeat) {
+        EventStream stream = new EventStream(channel, framing, limit, byteLimit);
         Runnable unsubscribe = hub.subscribe(filter, group, stream);
         ScheduledFuture<?> beat = channel.eventLoop().scheduleAtFixedRate(stream::beat, heartbeat.toMillis(),
                 heartbeat.toMillis(), TimeUnit.MILLISECONDS);
@@ -75,11 +81,15 @@ final class EventStream implements EventHub.Subscriber {
         if (ending.get() || !channel.isActive()) {
             return false;
         }
-        if (pending.incrementAndGet() > limit) {
+        int events = pending.incrementAndGet();
+        long bytes = pendingBytes.addAndGet(structured.length);
+        if (events > limit || bytes > byteLimit && events > 1) {
             pending.decrementAndGet();
+            pendingBytes.addAndGet(-structured.length);
             return false;
         }
-        ChannelFuture write = channel.writeAndFlush(framing.event(event, structured)).addListener(written);
+        ChannelFuture write = channel.writeAndFlush(framing.event(event, structured)).addListener(written)
+                .addListener(future -> pendingBytes.addAndGet(-structured.length));
         if (delivered != null) {
             write.addListener(future -> {
                 if (future.isSuccess()) {
@@ -92,7 +102,8 @@ final class EventStream implements EventHub.Subscriber {
 
     @Override
     public void overflowed() {
-        end("could not keep up: more than " + limit + " events were waiting to be sent");
+        end("could not keep up: more than " + limit + " events or " + byteLimit
+                + " bytes were waiting to be sent");
     }
 
     /** Ends the stream once, telling the backend why; any thread. */

@@ -54,6 +54,7 @@ public final class EventStreamApi {
     private final EventHub hub;
     private final ApiKeyAuthenticator authenticator;
     private final int queueLimit;
+    private final long queueByteLimit;
     private final Duration heartbeat;
     private final AuthFailures failures;
     private final Duration failureDelay;
@@ -65,27 +66,29 @@ public final class EventStreamApi {
 
     /**
      * @param queueLimit   events waiting to be written to one stream before it is cut off ({@code integration.maxQueued})
+     * @param queueByteLimit bytes of events waiting to be written before it is cut off ({@code integration.maxQueuedBytes})
      * @param failures     failed authentications, shared with the MQTT listeners: throttled addresses and identities
      *                     get 429
      * @param failureDelay a refused key is answered no earlier than this after the request ({@code mqtt.authFailureDelay})
      * @param revocation   ends streams whose key no longer grants their application
      */
-    public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, AuthFailures failures,
-                          Duration failureDelay, KeyRevocation revocation) {
-        this(hub, authenticator, queueLimit, HEARTBEAT, failures, failureDelay, revocation);
+    public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, long queueByteLimit,
+                          AuthFailures failures, Duration failureDelay, KeyRevocation revocation) {
+        this(hub, authenticator, queueLimit, queueByteLimit, HEARTBEAT, failures, failureDelay, revocation);
     }
 
 
     EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, Duration heartbeat) {
-        this(hub, authenticator, queueLimit, heartbeat, new AuthFailures(Integer.MAX_VALUE, Integer.MAX_VALUE,
-                Duration.ofMinutes(1)), Duration.ZERO, new KeyRevocation());
+        this(hub, authenticator, queueLimit, Long.MAX_VALUE, heartbeat, new AuthFailures(Integer.MAX_VALUE,
+                Integer.MAX_VALUE, Duration.ofMinutes(1)), Duration.ZERO, new KeyRevocation());
     }
 
-    EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, Duration heartbeat,
-                   AuthFailures failures, Duration failureDelay, KeyRevocation revocation) {
+    EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, long queueByteLimit,
+                   Duration heartbeat, AuthFailures failures, Duration failureDelay, KeyRevocation revocation) {
         this.hub = Objects.requireNonNull(hub, "hub");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.queueLimit = queueLimit;
+        this.queueByteLimit = queueByteLimit;
         this.heartbeat = heartbeat;
         this.failures = Objects.requireNonNull(failures, "failures");
         this.failureDelay = Objects.requireNonNull(failureDelay, "failureDelay");
@@ -165,7 +168,7 @@ public final class EventStreamApi {
                         streamPipeline(ch);
                         ServerSentEvents.start(ch);
                         revocable(ch, accepted, EventStream.open(ch, ServerSentEvents.INSTANCE, hub, filter, group,
-                                queueLimit, heartbeat));
+                                queueLimit, queueByteLimit, heartbeat));
                     }
                 }));
     }
@@ -195,7 +198,7 @@ public final class EventStreamApi {
         handshake.addListener(done -> {
             if (done.isSuccess()) {
                 revocable(ch, accepted, EventStream.open(ch, EventWebSocket.INSTANCE, hub, filter, group, queueLimit,
-                        heartbeat));
+                        queueByteLimit, heartbeat));
             } else {
                 ch.close();
             }

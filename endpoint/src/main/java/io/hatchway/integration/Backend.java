@@ -9,11 +9,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the integration listener knows of one backend connection once its API key is accepted: its application,
  * how it wants events, its subscriptions and the events on their way to it. Event-loop only, except
- * {@link #queued()} and {@link #cutOff()}.
+ * {@link #reserve}, {@link #release} and {@link #cutOff()}.
  */
 final class Backend {
 
@@ -22,23 +23,30 @@ final class Backend {
     private final Application application;
     private final boolean binary;
     private final int maxQueued;
-    /** Events offered and not yet written (QoS 0) or acknowledged (QoS 1). */
+    /** Events offered and not yet written (QoS 0) or acknowledged (QoS 1), and their bytes. */
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final long maxQueuedBytes;
     private final AtomicBoolean cutOff = new AtomicBoolean();
     private final Map<String, Runnable> subscriptions = new HashMap<>();
     /** QoS 1 events waiting for the backend's Receive Maximum to allow them [MQTT-3.3.4-9]. */
     private final ArrayDeque<Runnable> held = new ArrayDeque<>();
     private final int receiveMaximum;
     private final long maximumPacketSize;
-    /** QoS 1 events written and not yet acknowledged, by packet id: what to run when they are. */
-    private final Map<Integer, Runnable> inFlight = new HashMap<>();
+    /** A QoS 1 event written and not yet acknowledged: what to run when it is, and its bytes. */
+    private record InFlight(Runnable delivered, int bytes) {
+    }
+
+    /** QoS 1 events written and not yet acknowledged, by packet id. */
+    private final Map<Integer, InFlight> inFlight = new HashMap<>();
     private int lastPacketId;
 
-    private Backend(Application application, boolean binary, int maxQueued, int receiveMaximum,
+    private Backend(Application application, boolean binary, int maxQueued, long maxQueuedBytes, int receiveMaximum,
                     long maximumPacketSize) {
         this.application = application;
         this.binary = binary;
         this.maxQueued = maxQueued;
+        this.maxQueuedBytes = maxQueuedBytes;
         this.receiveMaximum = receiveMaximum;
         this.maximumPacketSize = maximumPacketSize;
     }
@@ -48,8 +56,9 @@ final class Backend {
      * @param maximumPacketSize the largest packet the backend takes (unlimited if unset)
      */
     static Backend attach(Channel channel, Application application, boolean binary, int maxQueued,
-                          int receiveMaximum, long maximumPacketSize) {
-        Backend backend = new Backend(application, binary, maxQueued, receiveMaximum, maximumPacketSize);
+                          long maxQueuedBytes, int receiveMaximum, long maximumPacketSize) {
+        Backend backend = new Backend(application, binary, maxQueued, maxQueuedBytes, receiveMaximum,
+                maximumPacketSize);
         channel.attr(KEY).set(backend);
         return backend;
     }
@@ -72,8 +81,28 @@ final class Backend {
         return maxQueued;
     }
 
-    AtomicInteger queued() {
-        return queued;
+    long maxQueuedBytes() {
+        return maxQueuedBytes;
+    }
+
+    /**
+     * Takes a place in the queue for an event of {@code bytes}; false if the queue is full, in events or in bytes
+     * (an event larger than the byte limit still fits an empty queue). Any thread.
+     */
+    boolean reserve(int bytes) {
+        int events = queued.incrementAndGet();
+        long total = queuedBytes.addAndGet(bytes);
+        if (events > maxQueued || total > maxQueuedBytes && events > 1) {
+            release(bytes);
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back the place of an event that was written, acknowledged or dropped. Any thread. */
+    void release(int bytes) {
+        queued.decrementAndGet();
+        queuedBytes.addAndGet(-bytes);
     }
 
     /** True once: the first caller ends the connection. */
@@ -89,21 +118,25 @@ final class Backend {
      * A packet id not in flight, for an event whose acknowledgement runs {@code delivered}; at most
      * {@link #maxQueued()} (below 65,535) are in flight at once.
      */
-    int nextPacketId(Runnable delivered) {
+    int nextPacketId(Runnable delivered, int bytes) {
         do {
             lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
         } while (inFlight.containsKey(lastPacketId));
-        inFlight.put(lastPacketId, delivered);
+        inFlight.put(lastPacketId, new InFlight(delivered, bytes));
         return lastPacketId;
     }
 
-    /** The backend acknowledged a QoS 1 event; false if that packet id was not in flight. */
+    /**
+     * The backend acknowledged a QoS 1 event: its place in the queue is given back; false if that packet id was not
+     * in flight.
+     */
     boolean acknowledged(int packetId) {
-        Runnable delivered = inFlight.remove(packetId);
-        if (delivered == null) {
+        InFlight acknowledged = inFlight.remove(packetId);
+        if (acknowledged == null) {
             return false;
         }
-        delivered.run();
+        release(acknowledged.bytes());
+        acknowledged.delivered().run();
         Runnable next = held.poll();
         if (next != null) {
             next.run();

@@ -83,7 +83,7 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                     if (outcome instanceof ApiKeyAuthenticator.Accepted accepted) {
                         services.authFailures().succeeded(login);
                         accept(ctx, session, Backend.attach(ctx.channel(), accepted.application(), binary,
-                                services.maxQueued(), receiveMaximum, maximumPacketSize == 0xFFFFFFFFL
+                                services.maxQueued(), services.maxQueuedBytes(), receiveMaximum, maximumPacketSize == 0xFFFFFFFFL
                                         ? Long.MAX_VALUE : maximumPacketSize), accepted.keyName(), keepAlive,
                                 keepAlive != connect.variableHeader().keepAliveTimeSeconds(), clientId);
                     } else {

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@code application/cloudevents+json}. Binary mode (MQTT 5, asked for at CONNECT): the data as payload, the data
  * content type as Content Type, every other attribute as a User Property. Bounded: offers beyond the backend's
  * {@code maxQueued} unwritten (QoS 0) or unacknowledged (QoS 1) events are refused, and the backend is cut off
- * (MQTT 5: DISCONNECT 0x97 Quota exceeded).
+ * (MQTT 5: DISCONNECT 0x97 Quota exceeded); likewise beyond {@code maxQueuedBytes} of events (their structured size).
  */
 final class BackendDelivery implements EventHub.Subscriber {
 
@@ -62,8 +62,7 @@ final class BackendDelivery implements EventHub.Subscriber {
         if (!channel.isActive() || Session.of(channel).state() != SessionState.CONNECTED) {
             return false;
         }
-        if (backend.queued().incrementAndGet() > backend.maxQueued()) {
-            backend.queued().decrementAndGet();
+        if (!backend.reserve(structured.length)) {
             return false;
         }
         channel.eventLoop().execute(() -> write(event, structured, delivered));
@@ -74,8 +73,8 @@ final class BackendDelivery implements EventHub.Subscriber {
     public void overflowed() {
         if (backend.cutOff()) {
             Disconnector.disconnect(Session.of(channel), MqttReasonCodes.Disconnect.QUOTA_EXCEEDED,
-                    "more than " + backend.maxQueued() + " events waiting for this subscriber: it did not keep up"
-                            + " and has lost events");
+                    "more than " + backend.maxQueued() + " events or " + backend.maxQueuedBytes()
+                            + " bytes waiting for this subscriber: it did not keep up and has lost events");
             // The DISCONNECT waits behind the backlog; a backend that reads nothing is closed regardless.
             channel.eventLoop().schedule(() -> {
                 channel.close();
@@ -84,8 +83,9 @@ final class BackendDelivery implements EventHub.Subscriber {
     }
 
     private void write(CloudEvent event, byte[] structured, Runnable delivered) {
+        int bytes = structured.length;
         if (!channel.isActive() || Session.of(channel).state() != SessionState.CONNECTED) {
-            backend.queued().decrementAndGet();
+            backend.release(bytes);
             return;
         }
         boolean v5 = Session.of(channel).isV5();
@@ -112,10 +112,9 @@ final class BackendDelivery implements EventHub.Subscriber {
             if (!backend.mayWrite(() -> write(event, structured, delivered))) {
                 return;
             }
-            MqttPublishMessage message = publish.messageId(backend.nextPacketId(delivered)).build();
+            MqttPublishMessage message = publish.messageId(backend.nextPacketId(delivered, bytes)).build();
             if (tooLarge(message)) {
                 backend.acknowledged(message.variableHeader().packetId());
-                backend.queued().decrementAndGet();
                 message.release();
                 return;
             }
@@ -123,13 +122,13 @@ final class BackendDelivery implements EventHub.Subscriber {
         } else {
             MqttPublishMessage message = publish.build();
             if (tooLarge(message)) {
-                backend.queued().decrementAndGet();
+                backend.release(bytes);
                 delivered.run();
                 message.release();
                 return;
             }
             channel.writeAndFlush(message).addListener(written -> {
-                backend.queued().decrementAndGet();
+                backend.release(bytes);
                 if (written.isSuccess()) {
                     delivered.run();
                 }

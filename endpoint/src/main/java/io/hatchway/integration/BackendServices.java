@@ -16,10 +16,12 @@ import java.util.Objects;
  * @param hub          the events the sink accepted
  * @param commands     delivers commands to devices
  * @param maxQueued    events queued for one backend before it is disconnected (MQTT 5: 0x97)
+ * @param maxQueuedBytes bytes of events (their JSON form) queued for one backend before it is disconnected
  * @param revocation   ends backend connections whose key no longer grants their application
  */
 public record BackendServices(MqttSettings settings, ApiKeyAuthenticator keys, AuthFailures authFailures,
-                              EventHub hub, CommandBus commands, int maxQueued, KeyRevocation revocation) {
+                              EventHub hub, CommandBus commands, int maxQueued, long maxQueuedBytes,
+                              KeyRevocation revocation) {
     public BackendServices {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(keys, "keys");

@@ -67,9 +67,7 @@ public final class BackendSubscriptions extends ChannelInboundHandlerAdapter {
                 case UNSUBSCRIBE -> unsubscribe(ctx, backend, (MqttUnsubscribeMessage) message);
                 case PUBACK -> {
                     int packetId = ((MqttMessageIdVariableHeader) message.variableHeader()).messageId();
-                    if (backend.acknowledged(packetId)) {
-                        backend.queued().decrementAndGet();
-                    }
+                    backend.acknowledged(packetId);
                 }
                 default -> {
                     ctx.fireChannelRead(msg);

@@ -145,10 +145,11 @@ class ConfigLoaderTest {
                 ConfigLoader.load(write("none.yaml", "registry: { file: registry.yaml }\n")).integration());
         HatchwayConfig config = ConfigLoader.load(write("integration.yaml", """
                 registry: { file: registry.yaml }
-                integration: { mqtt: { bind: 127.0.0.1:1884 }, maxQueued: 500 }
+                integration: { mqtt: { bind: 127.0.0.1:1884 }, maxQueued: 500, maxQueuedBytes: 1048576 }
                 """));
         assertEquals(Optional.of(new BindAddress("127.0.0.1", 1884)), config.integration().mqtt());
         assertEquals(500, config.integration().maxQueued());
+        assertEquals(1_048_576, config.integration().maxQueuedBytes());
         assertMentions(refused(write("bad.yaml", """
                 registry: { file: registry.yaml }
                 integration: { mqtt: { bind: nowhere }, maxQueued: 0 }

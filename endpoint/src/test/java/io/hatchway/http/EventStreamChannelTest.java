@@ -74,7 +74,7 @@ class EventStreamChannelTest {
     void serverSentEventCarriesIdTypeAndTheJsonOnOneDataLine() {
         EmbeddedChannel channel = new EmbeddedChannel();
         EventHub hub = new EventHub();
-        EventStream.open(channel, ServerSentEvents.INSTANCE, hub, ALL, null, 10, HEARTBEAT);
+        EventStream.open(channel, ServerSentEvents.INSTANCE, hub, ALL, null, 10, Long.MAX_VALUE, HEARTBEAT);
         hub.publish(event("e-1", "temp"));
         String chunk = text(channel.readOutbound());
         assertTrue(chunk.startsWith("id: e-1\nevent: io.drogue.event.v1\n"
@@ -87,7 +87,7 @@ class EventStreamChannelTest {
     @Test
     void idleServerSentEventStreamSendsACommentAsHeartbeat() {
         EmbeddedChannel channel = new EmbeddedChannel();
-        EventStream.open(channel, ServerSentEvents.INSTANCE, new EventHub(), ALL, null, 10, HEARTBEAT);
+        EventStream.open(channel, ServerSentEvents.INSTANCE, new EventHub(), ALL, null, 10, Long.MAX_VALUE, HEARTBEAT);
         channel.advanceTimeBy(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         assertEquals(": keep-alive\n\n", text(channel.readOutbound()));
@@ -98,7 +98,7 @@ class EventStreamChannelTest {
         Stalled stalled = new Stalled();
         EmbeddedChannel channel = new EmbeddedChannel(stalled);
         EventHub hub = new EventHub();
-        EventStream.open(channel, ServerSentEvents.INSTANCE, hub, ALL, null, 2, HEARTBEAT);
+        EventStream.open(channel, ServerSentEvents.INSTANCE, hub, ALL, null, 2, Long.MAX_VALUE, HEARTBEAT);
         for (int i = 0; i < 3; i++) {
             hub.publish(event("e-" + i, "temp"));
         }
@@ -119,7 +119,7 @@ class EventStreamChannelTest {
         Stalled stalled = new Stalled();
         EmbeddedChannel channel = new EmbeddedChannel(stalled);
         EventHub hub = new EventHub();
-        EventStream.open(channel, EventWebSocket.INSTANCE, hub, ALL, null, 1, HEARTBEAT);
+        EventStream.open(channel, EventWebSocket.INSTANCE, hub, ALL, null, 1, Long.MAX_VALUE, HEARTBEAT);
         hub.publish(event("e-1", "temp"));
         hub.publish(event("e-2", "temp"));
         channel.runPendingTasks();
@@ -137,8 +137,8 @@ class EventStreamChannelTest {
         EmbeddedChannel slow = new EmbeddedChannel(stalled);
         EmbeddedChannel fast = new EmbeddedChannel();
         EventHub hub = new EventHub();
-        EventStream.open(slow, ServerSentEvents.INSTANCE, hub, ALL, "g", 1, HEARTBEAT);
-        EventStream.open(fast, ServerSentEvents.INSTANCE, hub, ALL, "g", 10, HEARTBEAT);
+        EventStream.open(slow, ServerSentEvents.INSTANCE, hub, ALL, "g", 1, Long.MAX_VALUE, HEARTBEAT);
+        EventStream.open(fast, ServerSentEvents.INSTANCE, hub, ALL, "g", 10, Long.MAX_VALUE, HEARTBEAT);
         for (int i = 0; i < 4; i++) {
             hub.publish(event("e-" + i, "temp"));
         }
@@ -156,7 +156,7 @@ class EventStreamChannelTest {
     void eventTheSinkRefusedIsNeverStreamed() {
         EmbeddedChannel channel = new EmbeddedChannel();
         EventHub hub = new EventHub();
-        EventStream.open(channel, ServerSentEvents.INSTANCE, hub, ALL, null, 10, HEARTBEAT);
+        EventStream.open(channel, ServerSentEvents.INSTANCE, hub, ALL, null, 10, Long.MAX_VALUE, HEARTBEAT);
         EventSink store = new EventSink() {
             @Override
             public CompletableFuture<Void> send(CloudEvent event) {
@@ -180,11 +180,27 @@ class EventStreamChannelTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         EventHub hub = new EventHub();
         EventStream.open(channel, EventWebSocket.INSTANCE, hub, new EventHub.Filter("my-app", "temp"), null, 10,
-                HEARTBEAT);
+                Long.MAX_VALUE, HEARTBEAT);
         assertTrue(hub.hasSubscribers("my-app"));
         channel.close();
         assertFalse(hub.hasSubscribers("my-app"));
         assertNull(channel.readOutbound());
+    }
+
+    @Test
+    void aStreamIsCutOffWhenTheBytesWaitingPassItsByteLimit() {
+        Stalled stalled = new Stalled();
+        EmbeddedChannel channel = new EmbeddedChannel(stalled);
+        EventHub hub = new EventHub();
+        int size = new io.hatchway.events.EventLines().json(event("e-0", "temp")).length;
+        // Room for 1,000 events by count, for one and a half by bytes: the second one does not fit.
+        EventStream.open(channel, ServerSentEvents.INSTANCE, hub, ALL, null, 1000, size * 3L / 2, HEARTBEAT);
+        hub.publish(event("e-0", "temp"));
+        hub.publish(event("e-1", "temp"));
+        channel.runPendingTasks();
+        assertEquals(2, stalled.writes.size(), "one event and the farewell");
+        assertTrue(held(stalled.writes.get(1)).contains("bytes were waiting to be sent"));
+        stalled.writes.forEach(ReferenceCountUtil::release);
     }
 
     @Test

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A backend that is cut off: closed even if it stops reading, and no longer taking its group's turns. */
 class BackendCutOffTest {
@@ -58,7 +59,7 @@ class BackendCutOffTest {
         session.state(SessionState.AUTHENTICATING);
         session.state(SessionState.CONNECTED);
         Backend backend = Backend.attach(channel, new Application("my-app", false, List.of(), ApplicationMqtt.DEFAULTS),
-                false, 3, 65_535, Long.MAX_VALUE);
+                false, 3, Long.MAX_VALUE, 65_535, Long.MAX_VALUE);
         EventHub hub = new EventHub();
         hub.subscribe(new EventHub.Filter("my-app", null), null,
                 new BackendDelivery(channel, backend, null, MqttQoS.AT_MOST_ONCE));
@@ -75,8 +76,7 @@ class BackendCutOffTest {
         boolean open = channel.isOpen();
         boolean subscribed = hub.hasSubscribers("my-app");
         stalled.writes.forEach(ReferenceCountUtil::release);
-        assertFalse(open, "open=" + open + " subscribed=" + subscribed + " queued="
-                + backend.queued().get());
+        assertFalse(open, "open=" + open + " subscribed=" + subscribed);
     }
 
     private static EmbeddedChannel backendChannel(Stalled stalled) {
@@ -97,9 +97,9 @@ class BackendCutOffTest {
         EventHub hub = new EventHub();
         Stalled stalled = new Stalled();
         EmbeddedChannel slow = backendChannel(stalled);
-        Backend slowBackend = Backend.attach(slow, app, false, 3, 65_535, Long.MAX_VALUE);
+        Backend slowBackend = Backend.attach(slow, app, false, 3, Long.MAX_VALUE, 65_535, Long.MAX_VALUE);
         EmbeddedChannel fast = backendChannel(null);
-        Backend fastBackend = Backend.attach(fast, app, false, 1000, 65_535, Long.MAX_VALUE);
+        Backend fastBackend = Backend.attach(fast, app, false, 1000, Long.MAX_VALUE, 65_535, Long.MAX_VALUE);
         EventHub.Filter all = new EventHub.Filter("my-app", null);
         hub.subscribe(all, "g", new BackendDelivery(slow, slowBackend, null, MqttQoS.AT_MOST_ONCE));
         hub.subscribe(all, "g", new BackendDelivery(fast, fastBackend, null, MqttQoS.AT_MOST_ONCE));
@@ -136,5 +136,16 @@ class BackendCutOffTest {
         stalled.writes.forEach(ReferenceCountUtil::release);
         assertEquals(10, toFast, "group events after the cut-off: fast got " + toFast + ", slow wrote " + toSlow
                 + ", lost " + (10 - toFast - toSlow));
+    }
+    @Test
+    void theQueueIsBoundedInBytesTooButAnEmptyOneTakesAnyEvent() {
+        Backend backend = Backend.attach(new EmbeddedChannel(), new Application("my-app", false, List.of(),
+                ApplicationMqtt.DEFAULTS), false, 1000, 100, 65_535, Long.MAX_VALUE);
+        assertTrue(backend.reserve(150), "a single event larger than the byte limit fits an empty queue");
+        assertFalse(backend.reserve(1), "nothing more while it waits");
+        backend.release(150);
+        assertTrue(backend.reserve(60));
+        assertFalse(backend.reserve(60), "120 bytes would pass the limit of 100");
+        assertTrue(backend.reserve(40));
     }
 }
