@@ -175,11 +175,15 @@ public final class Hatchway implements AutoCloseable {
         ApiKeyAuthenticator keys = new ApiKeyAuthenticator(registry, hashing);
         KeyRevocation revocation = new KeyRevocation();
         registry.onChange(revocation);
+        BackendServices backends = new BackendServices(services.settings(), keys, services.authFailures(), hub,
+                commands, config.integration().maxQueued(), config.integration().maxQueuedBytes(), revocation);
         if (config.integration().mqtt().isPresent()) {
-            BackendServices backends = new BackendServices(services.settings(), keys, services.authFailures(), hub,
-                    commands, config.integration().maxQueued(), config.integration().maxQueuedBytes(), revocation);
             listen("integration", config.integration().mqtt().get(),
                     new BackendChannelInitializer(backends, Transport.TCP));
+        }
+        if (config.integration().mqtts().isPresent()) {
+            listen("integrationTls", config.integration().mqtts().get(), new BackendChannelInitializer(backends,
+                    new TlsTransport(tls::contextWithoutClientAuth, handshake)));
         }
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
                 new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()),
@@ -208,7 +212,7 @@ public final class Hatchway implements AutoCloseable {
                 && commands.ready();
     }
 
-    /** The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss, integration or http. */
+    /** The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss, integration, integrationTls or http. */
     public int port(String listener) {
         Listener l = listeners.get(listener);
         if (l == null) {

@@ -54,7 +54,8 @@ public final class ConfigLoader {
                              RawCommands commands, RawIntegration integration) {
     }
 
-    private record RawIntegration(RawIntegrationMqtt mqtt, Integer maxQueued, Long maxQueuedBytes) {
+    private record RawIntegration(RawIntegrationMqtt mqtt, RawIntegrationMqtt mqtts, Integer maxQueued,
+                                  Long maxQueuedBytes) {
     }
 
     private record RawIntegrationMqtt(String bind) {
@@ -273,9 +274,16 @@ public final class ConfigLoader {
                 if (maxQueuedBytes < 1) {
                     throw error("integration.maxQueuedBytes", maxQueuedBytes + " must be at least 1");
                 }
+                Optional<BindAddress> integrationTls = raw.integration().mqtts() == null ? Optional.empty()
+                        : Optional.of(parse("integration.mqtts.bind", raw.integration().mqtts().bind(),
+                        "127.0.0.1:8885", BindAddress::parse));
+                if (integrationTls.isPresent() && raw.mqtts() == null) {
+                    throw error("integration.mqtts", "uses the server certificate of mqtts: configure mqtts.cert and"
+                            + " mqtts.key");
+                }
                 integration = new HatchwayConfig.Integration(integrationBind, range("integration.maxQueued",
                         raw.integration().maxQueued(), HatchwayConfig.Integration.DEFAULTS.maxQueued(), 1, 65_535),
-                        maxQueuedBytes);
+                        maxQueuedBytes, integrationTls);
             }
             return new HatchwayConfig(
                     new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum,

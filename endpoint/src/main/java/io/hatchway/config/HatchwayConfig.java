@@ -43,6 +43,9 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
         if (wss.isPresent() && mqtts.isEmpty()) {
             throw new IllegalArgumentException("wss uses the certificate of mqtts, which is not configured");
         }
+        if (integration.mqtts().isPresent() && mqtts.isEmpty()) {
+            throw new IllegalArgumentException("integration.mqtts uses the certificate of mqtts, which is not configured");
+        }
     }
 
     /** Plain MQTT over TCP and HTTP only. */
@@ -206,19 +209,26 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
      * @param mqtt           the MQTT integration listener backends connect to, if enabled
      * @param maxQueued      events queued for one subscriber (MQTT subscription or event stream) before it is cut off
      * @param maxQueuedBytes bytes of events (in their JSON form) queued for one subscriber before it is cut off
+     * @param mqtts          the MQTT integration listener over TLS (with the {@code mqtts} certificate), if enabled
      */
-    public record Integration(Optional<BindAddress> mqtt, int maxQueued, long maxQueuedBytes) {
+    public record Integration(Optional<BindAddress> mqtt, int maxQueued, long maxQueuedBytes,
+                              Optional<BindAddress> mqtts) {
         public static final long DEFAULT_MAX_QUEUED_BYTES = 16L * 1024 * 1024;
         public static final Integration DEFAULTS = new Integration(Optional.empty(), 1_000, DEFAULT_MAX_QUEUED_BYTES);
 
         public Integration {
             Objects.requireNonNull(mqtt, "mqtt");
+            Objects.requireNonNull(mqtts, "mqtts");
             if (maxQueued < 1 || maxQueued > 65_535) {
                 throw new IllegalArgumentException("maxQueued must be 1..65535");
             }
             if (maxQueuedBytes < 1) {
                 throw new IllegalArgumentException("maxQueuedBytes must be positive");
             }
+        }
+
+        public Integration(Optional<BindAddress> mqtt, int maxQueued, long maxQueuedBytes) {
+            this(mqtt, maxQueued, maxQueuedBytes, Optional.empty());
         }
 
         public Integration(Optional<BindAddress> mqtt, int maxQueued) {

@@ -154,6 +154,10 @@ class ConfigLoaderTest {
                 registry: { file: registry.yaml }
                 integration: { mqtt: { bind: nowhere }, maxQueued: 0 }
                 """)), "bad.yaml", "integration.mqtt.bind");
+        assertMentions(refused(write("tls.yaml", """
+                registry: { file: registry.yaml }
+                integration: { mqtts: { bind: 127.0.0.1:8885 } }
+                """)), "tls.yaml", "integration.mqtts", "mqtts.cert");
         assertMentions(refused(write("queue.yaml", """
                 registry: { file: registry.yaml }
                 integration: { maxQueued: 70000 }
