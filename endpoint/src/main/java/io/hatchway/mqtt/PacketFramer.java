@@ -8,10 +8,11 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import java.util.List;
 
 /**
- * Hands Netty's MQTT decoder one whole packet at a time, after checking what it does not: that every property of
- * an MQTT 5 PUBLISH lies within the property section its length declares. Netty reads a property that overruns its
- * section from the payload, or, past the packet's end, from the next packet; here such a packet is malformed
- * (DISCONNECT 0x81) before anything is decoded. A packet declaring more than the maximum packet size, or a broken
+ * Hands Netty's MQTT decoder one whole packet at a time, after checking what it does not in an MQTT 5 PUBLISH:
+ * that every property lies within the property section its length declares, and that none but User Property is
+ * given twice. Netty reads a property that overruns its section from the payload, or, past the packet's end, from
+ * the next packet, and keeps one value of a repeated property; here such a packet is malformed (DISCONNECT 0x81),
+ * or a protocol error (0x82), before anything is decoded. A packet declaring more than the maximum packet size, or a broken
  * remaining length, is passed on as it comes, so that the decoder refuses it at once without anything being
  * buffered (the connection then ends). Packets are framed one per call, so a CONNECT has set the session's version
  * before the packets after it are checked. Once an MQTT 3.1.1 connection is established the framer removes itself.
@@ -19,6 +20,7 @@ import java.util.List;
 public final class PacketFramer extends ByteToMessageDecoder {
 
     private static final int PUBLISH = 3;
+    private static final int USER_PROPERTY = 0x26;
 
     private final int maxPacketSize;
     /** After a packet the decoder must refuse: everything goes to it unframed. */
@@ -74,15 +76,15 @@ public final class PacketFramer extends ByteToMessageDecoder {
         }
         int type = in.getUnsignedByte(start) >> 4;
         if (type == PUBLISH && session.isV5()) {
-            String problem = publishPropertiesProblem(in, start + headerLength, start + headerLength + remaining,
+            Refusal refusal = publishPropertiesProblem(in, start + headerLength, start + headerLength + remaining,
                     (in.getUnsignedByte(start) >> 1) & 0x03);
-            if (problem != null) {
+            if (refusal != null) {
                 in.skipBytes(in.readableBytes());
                 passThrough = true;
                 if (session.state() == SessionState.CONNECTED) {
-                    Disconnector.disconnect(session, MqttReasonCodes.Disconnect.MALFORMED_PACKET, problem);
+                    Disconnector.disconnect(session, refusal.code(), refusal.reason());
                 } else {
-                    Disconnector.close(session, problem);
+                    Disconnector.close(session, refusal.reason());
                 }
                 return;
             }
@@ -90,11 +92,16 @@ public final class PacketFramer extends ByteToMessageDecoder {
         out.add(in.readRetainedSlice(headerLength + remaining));
     }
 
+    /** Why a packet is refused: the DISCONNECT reason code and reason string. */
+    record Refusal(MqttReasonCodes.Disconnect code, String reason) {
+    }
+
     /**
-     * Why the properties of the PUBLISH in {@code [from, to)} overrun their section, or null if they do not (or the
-     * packet is malformed in a way the decoder reports itself).
+     * Why the properties of the PUBLISH in {@code [from, to)} break the protocol: one that overruns its section is
+     * malformed (0x81); one other than User Property given twice is a protocol error (0x82, MQTT 5 section 3.3.2.3).
+     * Null if neither (or the packet is malformed in a way the decoder reports itself).
      */
-    static String publishPropertiesProblem(ByteBuf packet, int from, int to, int qos) {
+    static Refusal publishPropertiesProblem(ByteBuf packet, int from, int to, int qos) {
         int i = from;
         if (i + 2 > to) {
             return null;
@@ -120,8 +127,10 @@ public final class PacketFramer extends ByteToMessageDecoder {
         }
         int sectionEnd = i + length;
         if (sectionEnd > to) {
-            return "the property section declares " + length + " bytes, more than the packet holds";
+            return new Refusal(MqttReasonCodes.Disconnect.MALFORMED_PACKET,
+                    "the property section declares " + length + " bytes, more than the packet holds");
         }
+        long seen = 0;
         while (i < sectionEnd) {
             int id = packet.getUnsignedByte(i++);
             int size = valueSize(packet, id, i, sectionEnd);
@@ -129,8 +138,15 @@ public final class PacketFramer extends ByteToMessageDecoder {
                 return null; // an unknown identifier: the decoder refuses it
             }
             if (i + size > sectionEnd) {
-                return "property 0x" + Integer.toHexString(id) + " runs past the end of the property section";
+                return new Refusal(MqttReasonCodes.Disconnect.MALFORMED_PACKET,
+                        "property 0x" + Integer.toHexString(id) + " runs past the end of the property section");
             }
+            // Every known identifier is below 64.
+            if (id != USER_PROPERTY && (seen & 1L << id) != 0) {
+                return new Refusal(MqttReasonCodes.Disconnect.PROTOCOL_ERROR,
+                        "property 0x" + Integer.toHexString(id) + " given more than once");
+            }
+            seen |= 1L << id;
             i += size;
         }
         return null;

@@ -107,7 +107,7 @@ public final class ProtocolGuard extends ChannelInboundHandlerAdapter {
             return PacketChecks.connectFlagsProblem((MqttConnectVariableHeader) message.variableHeader());
         }
         if (type == MqttMessageType.PUBLISH) {
-            return PacketChecks.publishProblem((MqttPublishMessage) message, session.isV5());
+            return PacketChecks.publishProblem((MqttPublishMessage) message);
         }
         return SERVER_ONLY.contains(type) ? "a client may not send " + type : null;
     }

@@ -4,18 +4,12 @@ import io.hatchway.integration.BackendCommands;
 import io.hatchway.integration.BackendConnectHandler;
 import io.hatchway.integration.BackendServices;
 import io.hatchway.integration.BackendSubscriptions;
-import io.hatchway.mqtt.CodecVersionPin;
 import io.hatchway.mqtt.ControlHandler;
 import io.hatchway.mqtt.ExceptionHandler;
-import io.hatchway.mqtt.ProtocolGuard;
-import io.hatchway.mqtt.PacketFramer;
-import io.hatchway.mqtt.ProtocolLevelSniffer;
 import io.hatchway.mqtt.Session;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.mqtt.MqttDecoder;
-import io.netty.handler.codec.mqtt.MqttEncoder;
 
 /**
  * Assembles the pipeline of the MQTT integration listener, where backends follow their application's events and
@@ -46,13 +40,7 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(HandlerNames.CONNECT_TIMEOUT, new ConnectTimeoutHandler(services.settings().connectTimeout()));
         transport.addTo(channel);
-        pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
-        // keep-alive handler added here after CONNECT
-        pipeline.addLast(HandlerNames.FRAMER, new PacketFramer(services.settings().maxPacketSize()));
-        pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));
-        pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
-        pipeline.addLast(HandlerNames.CODEC_VERSION, CodecVersionPin.INSTANCE);
-        pipeline.addLast(HandlerNames.GUARD, new ProtocolGuard());
+        MqttChannelInitializer.addMqttCodec(pipeline, services.settings().maxPacketSize());
         pipeline.addLast(HandlerNames.CONNECT, connect);
         pipeline.addLast(HandlerNames.BACKEND_SUBSCRIPTIONS, subscriptions);
         pipeline.addLast(HandlerNames.BACKEND_COMMANDS, commands);

@@ -47,17 +47,26 @@ public final class MqttChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast(HandlerNames.LIFECYCLE, lifecycle);
         pipeline.addLast(HandlerNames.CONNECT_TIMEOUT, new ConnectTimeoutHandler(services.settings().connectTimeout()));
         transport.addTo(channel);
-        pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
-        pipeline.addLast(HandlerNames.FRAMER, new PacketFramer(services.settings().maxPacketSize()));
-        pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(services.settings().maxPacketSize()));
-        pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
-        pipeline.addLast(HandlerNames.CODEC_VERSION, CodecVersionPin.INSTANCE);
-        pipeline.addLast(HandlerNames.GUARD, new ProtocolGuard());
+        addMqttCodec(pipeline, services.settings().maxPacketSize());
         pipeline.addLast(HandlerNames.CONNECT, connect);
         pipeline.addLast(HandlerNames.PUBLISH, new PublishHandler(services));
         pipeline.addLast(HandlerNames.SUBSCRIBE, subscribe);
         pipeline.addLast(HandlerNames.UNSUBSCRIBE, unsubscribe);
         pipeline.addLast(HandlerNames.CONTROL, control);
         pipeline.addLast(HandlerNames.EXCEPTION, exceptions);
+    }
+
+    /**
+     * The MQTT framing, codec and protocol checks every MQTT listener (devices and backends) shares, after its
+     * transport: level sniffer, framer, decoder, encoder, codec version pin, guard.
+     */
+    static void addMqttCodec(ChannelPipeline pipeline, int maxPacketSize) {
+        pipeline.addLast(HandlerNames.LEVEL_SNIFFER, new ProtocolLevelSniffer());
+        pipeline.addLast(HandlerNames.FRAMER, new PacketFramer(maxPacketSize));
+        // backends: keep-alive handler added here after CONNECT
+        pipeline.addLast(HandlerNames.DECODER, new MqttDecoder(maxPacketSize));
+        pipeline.addLast(HandlerNames.ENCODER, MqttEncoder.INSTANCE);
+        pipeline.addLast(HandlerNames.CODEC_VERSION, CodecVersionPin.INSTANCE);
+        pipeline.addLast(HandlerNames.GUARD, new ProtocolGuard());
     }
 }
