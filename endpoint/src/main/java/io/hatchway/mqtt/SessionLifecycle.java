@@ -111,13 +111,14 @@ public final class SessionLifecycle {
             Disconnector.close(session, "a newer connection of the same device exists");
             return Begin.SUPERSEDED;
         }
+        // Recorded before the loser is disconnected: its end, on another event loop, must see it superseded.
+        DeviceKey key = key(session);
+        lastBegun.merge(key, session.attempt(), Math::max);
         loser.ifPresent(previous -> {
             metrics.connect(ConnectOutcome.TAKEN_OVER);
             Disconnector.disconnect(previous, MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER,
                     "another connection of the same device took over");
         });
-        DeviceKey key = key(session);
-        lastBegun.merge(key, session.attempt(), Math::max);
         PendingWill pending = pendingWills.remove(key);
         if (pending != null) {
             LOG.debug("{} reconnected within its will delay: will cancelled", session);
