@@ -121,10 +121,18 @@ public final class ConnectedDevices {
     }
 
     void unregister(Session session) {
-        if (session.device() != null && sessions.remove(key(session), session)) {
+        if (session.device() == null) {
+            return;
+        }
+        // The place is given back under the key's lock: the same device reconnecting at the limit finds it free.
+        sessions.computeIfPresent(key(session), (key, registered) -> {
+            if (registered != session) {
+                return registered;
+            }
             total.decrementAndGet();
             perApplication.get(session.device().application()).decrementAndGet();
-        }
+            return null;
+        });
     }
 
     public Optional<Session> get(String application, String device) {

@@ -131,11 +131,12 @@ public final class Session {
     }
 
     /**
-     * Whether the connection is alive: open, established, and heard of within 1.5 times its keep-alive (with
-     * keep-alive off, within {@code threshold}). Readable from any thread.
+     * Whether the connection is alive: open, not closing, and heard of within 1.5 times its keep-alive (with
+     * keep-alive off, within {@code threshold}). A registered session still finishing its CONNECT (between its
+     * registration and its CONNACK) is alive. Readable from any thread.
      */
     boolean alive(Duration threshold) {
-        if (!channel.isActive() || state != SessionState.CONNECTED) {
+        if (!channel.isActive() || state == SessionState.CLOSING) {
             return false;
         }
         long limit = keepAliveSeconds > 0 ? keepAliveSeconds * 1500L : threshold.toMillis();

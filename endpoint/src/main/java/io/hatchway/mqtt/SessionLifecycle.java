@@ -111,9 +111,15 @@ public final class SessionLifecycle {
             Disconnector.close(session, "a newer connection of the same device exists");
             return Begin.SUPERSEDED;
         }
-        // Recorded before the loser is disconnected: its end, on another event loop, must see it superseded.
+        // Recorded before the loser is disconnected, so that its end, on another event loop, sees it superseded;
+        // the connected event is sent under the same key lock as an ended connection's disconnected event.
         DeviceKey key = key(session);
-        lastBegun.merge(key, session.attempt(), Math::max);
+        session.announced(true);
+        presence.connected(session);
+        lastBegun.compute(key, (k, begun) -> {
+            send(mapper.connection(key.application(), key.device(), true, now()), session.channel().eventLoop());
+            return begun == null ? session.attempt() : Math.max(begun, session.attempt());
+        });
         loser.ifPresent(previous -> {
             metrics.connect(ConnectOutcome.TAKEN_OVER);
             Disconnector.disconnect(previous, MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER,
@@ -123,10 +129,6 @@ public final class SessionLifecycle {
         if (pending != null) {
             LOG.debug("{} reconnected within its will delay: will cancelled", session);
         }
-        session.announced(true);
-        presence.connected(session);
-        send(mapper.connection(session.application().name(), session.device().name(), true, now()),
-                session.channel().eventLoop());
         return Begin.ACCEPTED;
     }
 
@@ -157,10 +159,14 @@ public final class SessionLifecycle {
                         delay);
             }
         }
-        if (!superseded) {
-            send(mapper.connection(session.application().name(), session.device().name(), false, now()),
-                    session.channel().eventLoop());
-        }
+        // Not superseded (checked again: a newer connection may have begun meanwhile), under the key lock, so
+        // that a newer connection's connected event cannot be sent before this disconnected one.
+        lastBegun.computeIfPresent(key, (k, begun) -> {
+            if (begun <= session.attempt()) {
+                send(mapper.connection(key.application(), key.device(), false, now()), session.channel().eventLoop());
+            }
+            return begun;
+        });
     }
 
     /** Sends the wills still waiting for their delay: the endpoint is shutting down. */
