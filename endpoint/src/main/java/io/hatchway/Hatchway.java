@@ -173,7 +173,7 @@ public final class Hatchway implements AutoCloseable {
             groupFeeds = new KafkaGroupFeeds(events.kafka(), hub, config.instance());
         }
         ApiKeyAuthenticator keys = new ApiKeyAuthenticator(registry, hashing);
-        KeyRevocation revocation = new KeyRevocation();
+        KeyRevocation revocation = new KeyRevocation(registry);
         registry.onChange(revocation);
         BackendServices backends = new BackendServices(services.settings(), keys, services.authFailures(), hub,
                 commands, config.integration().maxQueued(), config.integration().maxQueuedBytes(), revocation);

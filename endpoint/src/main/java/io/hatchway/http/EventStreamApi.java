@@ -60,10 +60,6 @@ public final class EventStreamApi {
     private final Duration failureDelay;
     private final KeyRevocation revocation;
 
-    public EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator) {
-        this(hub, authenticator, QUEUE_LIMIT, HEARTBEAT);
-    }
-
     /**
      * @param queueLimit   events waiting to be written to one stream before it is cut off ({@code integration.maxQueued})
      * @param queueByteLimit bytes of events waiting to be written before it is cut off ({@code integration.maxQueuedBytes})
@@ -77,11 +73,6 @@ public final class EventStreamApi {
         this(hub, authenticator, queueLimit, queueByteLimit, HEARTBEAT, failures, failureDelay, revocation);
     }
 
-
-    EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, Duration heartbeat) {
-        this(hub, authenticator, queueLimit, Long.MAX_VALUE, heartbeat, new AuthFailures(Integer.MAX_VALUE,
-                Integer.MAX_VALUE, Duration.ofMinutes(1)), Duration.ZERO, new KeyRevocation());
-    }
 
     EventStreamApi(EventHub hub, ApiKeyAuthenticator authenticator, int queueLimit, long queueByteLimit,
                    Duration heartbeat, AuthFailures failures, Duration failureDelay, KeyRevocation revocation) {

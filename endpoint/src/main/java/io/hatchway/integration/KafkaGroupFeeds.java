@@ -42,6 +42,7 @@ public final class KafkaGroupFeeds implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaGroupFeeds.class);
     private static final Duration POLL = Duration.ofMillis(50);
     private static final long RETRY_MILLIS = 100;
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
 
     private final KafkaSinkSettings settings;
     private final EventHub hub;
@@ -126,18 +127,13 @@ public final class KafkaGroupFeeds implements AutoCloseable {
         }
 
         void round() {
-            for (Map.Entry<TopicPartition, Long> entry = done.poll(); entry != null; entry = done.poll()) {
-                TreeSet<Long> offsets = outstanding.get(entry.getKey());
-                if (offsets != null) {
-                    offsets.remove(entry.getValue());
-                }
-            }
+            settleDelivered();
             int left = hub.departures(key);
             if (left != departures) {
                 departures = left;
                 rewind();
             }
-            commit();
+            commit(false);
             ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
             for (TopicPartition partition : records.partitions()) {
                 dispatch(partition, records.records(partition));
@@ -185,7 +181,18 @@ public final class KafkaGroupFeeds implements AutoCloseable {
             });
         }
 
-        private void commit() {
+        /** Records the members delivered since the last round are no longer outstanding. */
+        private void settleDelivered() {
+            for (Map.Entry<TopicPartition, Long> entry = done.poll(); entry != null; entry = done.poll()) {
+                TreeSet<Long> offsets = outstanding.get(entry.getKey());
+                if (offsets != null) {
+                    offsets.remove(entry.getValue());
+                }
+            }
+        }
+
+        /** Commits up to the first outstanding record of each partition; waits for it if {@code sync}. */
+        private void commit(boolean sync) {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             next.forEach((partition, nextOffset) -> {
                 TreeSet<Long> pending = outstanding.get(partition);
@@ -195,7 +202,17 @@ public final class KafkaGroupFeeds implements AutoCloseable {
                     committed.put(partition, upTo);
                 }
             });
-            if (!offsets.isEmpty()) {
+            if (offsets.isEmpty()) {
+                return;
+            }
+            if (sync) {
+                try {
+                    consumer.commitSync(offsets, COMMIT_TIMEOUT);
+                } catch (RuntimeException e) {
+                    LOG.debug("Group {}: commit failed ({}): delivered records may be read again", groupId(key),
+                            e.toString());
+                }
+            } else {
                 consumer.commitAsync(offsets, (result, error) -> {
                     if (error != null) {
                         LOG.debug("Group {}: commit failed ({}), retried with the next", groupId(key), error.toString());
@@ -207,7 +224,9 @@ public final class KafkaGroupFeeds implements AutoCloseable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            commit();
+            // The next owner reads from the committed offsets: what was delivered meanwhile counts, and waits.
+            settleDelivered();
+            commit(true);
             partitions.forEach(partition -> {
                 outstanding.remove(partition);
                 next.remove(partition);
@@ -222,7 +241,8 @@ public final class KafkaGroupFeeds implements AutoCloseable {
 
         void close() {
             try {
-                commit();
+                settleDelivered();
+                commit(true);
                 consumer.close(Duration.ofSeconds(5));
             } catch (RuntimeException e) {
                 LOG.debug("Group {}: close: {}", groupId(key), e.toString());

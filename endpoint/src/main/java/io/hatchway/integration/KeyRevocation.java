@@ -1,6 +1,7 @@
 package io.hatchway.integration;
 
 import io.hatchway.registry.Application;
+import io.hatchway.registry.Registry;
 import io.hatchway.registry.RegistrySnapshot;
 import io.netty.channel.Channel;
 
@@ -20,7 +21,13 @@ public final class KeyRevocation implements Consumer<RegistrySnapshot> {
     private record Grant(String application, Application.ApiKey key, Consumer<String> end) {
     }
 
+    private final Registry registry;
     private final ConcurrentMap<Channel, Grant> open = new ConcurrentHashMap<>();
+
+    /** Checks new connections against {@code registry}; call {@link #accept} on its changes. */
+    public KeyRevocation(Registry registry) {
+        this.registry = registry;
+    }
 
     /** Notes a backend connection authenticated with {@code keyName} of {@code application}, until it closes. */
     public void opened(Channel channel, Application application, String keyName, Consumer<String> end) {
@@ -30,19 +37,24 @@ public final class KeyRevocation implements Consumer<RegistrySnapshot> {
             end.accept("API key '" + keyName + "' is no longer in the registry");
             return;
         }
-        open.put(channel, new Grant(application.name(), key.get(), end));
+        Grant grant = new Grant(application.name(), key.get(), end);
+        open.put(channel, grant);
         channel.closeFuture().addListener(closed -> open.remove(channel));
+        // The application was read when the key was verified: a change since may have passed this connection by.
+        check(channel, grant, registry.current());
     }
 
     @Override
     public void accept(RegistrySnapshot snapshot) {
-        open.forEach((channel, grant) -> {
-            boolean granted = snapshot.application(grant.application()).filter(app -> !app.disabled())
-                    .map(app -> app.apiKeys().contains(grant.key())).orElse(false);
-            if (!granted && open.remove(channel, grant)) {
-                grant.end().accept("API key '" + grant.key().name() + "' was removed or changed, or application '"
-                        + grant.application() + "' was removed or disabled");
-            }
-        });
+        open.forEach((channel, grant) -> check(channel, grant, snapshot));
+    }
+
+    private void check(Channel channel, Grant grant, RegistrySnapshot snapshot) {
+        boolean granted = snapshot.application(grant.application()).filter(app -> !app.disabled())
+                .map(app -> app.apiKeys().contains(grant.key())).orElse(false);
+        if (!granted && open.remove(channel, grant)) {
+            grant.end().accept("API key '" + grant.key().name() + "' was removed or changed, or application '"
+                    + grant.application() + "' was removed or disabled");
+        }
     }
 }
