@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import java.net.InetAddress;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 
 /**
@@ -12,30 +14,48 @@ import java.time.Duration;
  * or naming that identity are refused without looking at their credentials, until {@code window} has passed since
  * the last counted failure. Unknown identities count like known ones, so being throttled tells nothing about which
  * devices exist. A success clears the identity's count (not the address's: many devices may share one address).
- * Memory is bounded. Thread-safe.
+ *
+ * <p>Guessing an identity's secret must not lock its owner out: a throttled identity is still let through to the
+ * full check with the secret it last succeeded with (remembered as a SHA-256 digest), or when the TLS handshake
+ * proved a key (a client certificate or a PSK: nothing to guess through CONNECTs). A guesser gets nothing from this
+ * unless it presents the right secret. Memory is bounded. Thread-safe.
  */
 public final class AuthFailures {
 
     private static final long MAX_TRACKED = 100_000;
+    private static final Duration REMEMBER_SUCCESS = Duration.ofDays(1);
 
     private final Cache<InetAddress, Integer> byAddress;
     private final Cache<String, Integer> byIdentity;
+    private final Cache<String, byte[]> lastSuccess;
     private final int maxPerAddress;
     private final int maxPerIdentity;
 
     public AuthFailures(int maxPerAddress, int maxPerIdentity, Duration window) {
         this.byAddress = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(MAX_TRACKED).build();
         this.byIdentity = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(MAX_TRACKED).build();
+        this.lastSuccess = Caffeine.newBuilder().expireAfterAccess(REMEMBER_SUCCESS).maximumSize(MAX_TRACKED).build();
         this.maxPerAddress = maxPerAddress;
         this.maxPerIdentity = maxPerIdentity;
     }
 
-    /** Whether CONNECTs from {@code address} or naming {@code identity} (may be null) are refused unchecked. */
-    public boolean throttled(InetAddress address, String identity) {
+    /**
+     * Whether a CONNECT from {@code address} naming {@code identity} (may be null) is refused unchecked.
+     *
+     * @param secret      the password or key presented (may be null)
+     * @param provenByTls whether the TLS handshake proved a client certificate's key or a PSK
+     */
+    public boolean throttled(InetAddress address, String identity, byte[] secret, boolean provenByTls) {
         Integer fromAddress = address == null ? null : byAddress.getIfPresent(address);
+        if (fromAddress != null && fromAddress >= maxPerAddress) {
+            return true;
+        }
         Integer forIdentity = identity == null ? null : byIdentity.getIfPresent(identity);
-        return fromAddress != null && fromAddress >= maxPerAddress
-                || forIdentity != null && forIdentity >= maxPerIdentity;
+        if (forIdentity == null || forIdentity < maxPerIdentity || provenByTls) {
+            return false;
+        }
+        byte[] known = lastSuccess.getIfPresent(identity);
+        return known == null || secret == null || !MessageDigest.isEqual(known, sha256(secret));
     }
 
     /** Counts a failed authentication. */
@@ -48,10 +68,27 @@ public final class AuthFailures {
         }
     }
 
-    /** Clears the failures counted for {@code identity}: it just authenticated. */
-    public void succeeded(String identity) {
+    /**
+     * Notes that {@code identity} just authenticated with {@code secret} (may be null): its failures are cleared,
+     * unless it is throttled (it got in past the throttle: the guesser's count stands until its window passes).
+     */
+    public void succeeded(String identity, byte[] secret) {
         if (identity != null) {
-            byIdentity.invalidate(identity);
+            Integer failures = byIdentity.getIfPresent(identity);
+            if (failures != null && failures < maxPerIdentity) {
+                byIdentity.invalidate(identity);
+            }
+            if (secret != null) {
+                lastSuccess.put(identity, sha256(secret));
+            }
+        }
+    }
+
+    private static byte[] sha256(byte[] secret) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(secret);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
     }
 }

@@ -74,6 +74,16 @@ public final class ConnectAuthenticator {
                         : CompletableFuture.completedFuture(outcome));
     }
 
+    /**
+     * Whether the TLS handshake of {@code channel} proved a key: a client certificate's or a PSK. Such a CONNECT
+     * guesses no secret (see {@link AuthFailures}).
+     */
+    public static boolean provenByTls(Channel channel) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        return tls != null && (PskIdentity.of(channel).isPresent()
+                || !peerCertificates(tls.engine().getSession()).isEmpty());
+    }
+
     /** The device part of {@code device@app} is percent-decoded: keep a literal '%' literal. */
     private static String escape(String device) {
         return device.replace("%", "%25");

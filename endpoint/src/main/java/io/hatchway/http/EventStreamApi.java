@@ -124,7 +124,7 @@ public final class EventStreamApi {
         ch.config().setAutoRead(false);
         long due = ch.eventLoop().ticker().nanoTime() + failureDelay.toNanos();
         InetAddress address = ch.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
-        if (failures.throttled(address, key.login())) {
+        if (failures.throttled(address, key.login(), key.key(), false)) {
             later(ch, due, () -> HttpResponses.message(ctx, head, HttpResponseStatus.TOO_MANY_REQUESTS,
                     "too many failed authentications from this address or for this key, try again later"));
             return;
@@ -148,7 +148,7 @@ public final class EventStreamApi {
                         }
                         return;
                     }
-                    failures.succeeded(key.login());
+                    failures.succeeded(key.login(), key.key());
                     if (!accepted.application().name().equals(application)) {
                         HttpResponses.message(ctx, head, HttpResponseStatus.FORBIDDEN, "API key '"
                                 + accepted.keyName() + "' is one of application '" + accepted.application().name()

@@ -69,19 +69,20 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                 & 0xFFFFFFFFL;
         int keepAlive = services.settings().limits().keepAlive(connect.variableHeader().keepAliveTimeSeconds());
         String clientId = connect.payload().clientIdentifier();
-        if (services.authFailures().throttled(address, login)) {
+        byte[] key = connect.payload().passwordInBytes();
+        if (services.authFailures().throttled(address, login, key, false)) {
             refuseLater(ctx, session, arrived, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
                     "too many failed authentications from this address or for this identity, try again later");
             return;
         }
-        services.keys().authenticate(login, connect.payload().passwordInBytes()).whenComplete((outcome, error) ->
+        services.keys().authenticate(login, key).whenComplete((outcome, error) ->
                 ctx.executor().execute(() -> {
                     if (session.state() != SessionState.AUTHENTICATING || !ctx.channel().isActive()) {
                         return;
                     }
                     if (outcome instanceof ApiKeyAuthenticator.Accepted accepted) {
-                        services.authFailures().succeeded(login);
+                        services.authFailures().succeeded(login, key);
                         accept(ctx, session, Backend.attach(ctx.channel(), accepted.application(), binary,
                                 services.maxQueued(), services.maxQueuedBytes(), receiveMaximum, maximumPacketSize == 0xFFFFFFFFL
                                         ? Long.MAX_VALUE : maximumPacketSize), accepted.keyName(), keepAlive,

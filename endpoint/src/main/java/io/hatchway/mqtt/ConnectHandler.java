@@ -1,5 +1,6 @@
 package io.hatchway.mqtt;
 
+import io.hatchway.auth.ConnectAuthenticator;
 import io.hatchway.auth.GatewayDecisions;
 import io.hatchway.metrics.EndpointMetrics.ConnectOutcome;
 import io.hatchway.registry.AuthOutcome;
@@ -42,8 +43,9 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
     }
 
     /** What the CONNECT asked for, kept while it is authenticated. */
+    /** What a CONNECT presented; {@code password} may be null. */
     private record Attempt(String clientId, int keepAlive, boolean sessionExpiryRequested, Will will,
-                           long arrivedNanos, InetAddress address, String identity) {
+                           long arrivedNanos, InetAddress address, String identity, byte[] password) {
     }
 
     @Override
@@ -75,8 +77,9 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         Attempt attempt = new Attempt(clientId, connect.variableHeader().keepAliveTimeSeconds(),
                 sessionExpiry != null && sessionExpiry != 0, willOf(connect, version),
                 ctx.executor().ticker().nanoTime(), addressOf(ctx.channel()),
-                username != null && !username.isEmpty() ? username : clientId);
-        if (services.authFailures().throttled(attempt.address(), attempt.identity())) {
+                username != null && !username.isEmpty() ? username : clientId, connect.payload().passwordInBytes());
+        if (services.authFailures().throttled(attempt.address(), attempt.identity(), attempt.password(),
+                ConnectAuthenticator.provenByTls(ctx.channel()))) {
             services.metrics().connect(ConnectOutcome.THROTTLED);
             refuseUnauthenticated(ctx, session, attempt, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
@@ -84,7 +87,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             return;
         }
         services.authenticator()
-                .authenticate(ctx.channel(), username, connect.payload().passwordInBytes(), clientId)
+                .authenticate(ctx.channel(), username, attempt.password(), clientId)
                 .whenComplete((outcome, error) -> ctx.executor().execute(() ->
                         authenticated(ctx, session, outcome, error, attempt)));
     }
@@ -114,7 +117,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             }
             return;
         }
-        services.authFailures().succeeded(attempt.identity());
+        services.authFailures().succeeded(attempt.identity(), attempt.password());
         AuthOutcome.Authenticated accepted = (AuthOutcome.Authenticated) outcome;
         // The connect timeout also bounds authentication; it ends with the CONNACK.
         ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);

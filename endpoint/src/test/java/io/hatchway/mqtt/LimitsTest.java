@@ -75,6 +75,8 @@ class LimitsTest {
                 spec: { authentication: { credentials: [ { pass: three } ] } }
               - metadata: { name: hashed, application: my-app }
                 spec: { authentication: { credentials: [ { pass: { bcrypt: "%s" } } ] } }
+              - metadata: { name: watched, application: my-app }
+                spec: { authentication: { credentials: [ { pass: its-own } ] } }
               - metadata: { name: guessed, application: my-app }
                 spec: { authentication: { credentials: [ { pass: guessed-right } ] } }
               - metadata: { name: p1, application: plain-app }
@@ -352,6 +354,23 @@ class LimitsTest {
         }
         // Other identities from the same address are not affected.
         Clients.connectedV5(server, "device1@my-app", "hey-rodney").disconnect();
+    }
+
+    @Test
+    void guessingADevicesPasswordDoesNotLockTheDeviceItselfOut() {
+        Clients.connectedV5(server, "watched@my-app", "its-own").disconnect();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD, assertThrows(Mqtt5ConnAckException.class,
+                    () -> Clients.connectedV5(server, "watched@my-app", "guess")).getMqttMessage().getReasonCode());
+        }
+        assertEquals(Mqtt5ConnAckReasonCode.CONNECTION_RATE_EXCEEDED, assertThrows(Mqtt5ConnAckException.class,
+                () -> Clients.connectedV5(server, "watched@my-app", "another-guess")).getMqttMessage().getReasonCode());
+        // The device, with the password it last got in with, still does (MQTT 5 and 3.1.1)...
+        Clients.connectedV5(server, "watched@my-app", "its-own").disconnect();
+        Clients.connectedV3(server, "watched@my-app", "its-own").disconnect();
+        // ...and that does not give the guesser new guesses.
+        assertEquals(Mqtt5ConnAckReasonCode.CONNECTION_RATE_EXCEEDED, assertThrows(Mqtt5ConnAckException.class,
+                () -> Clients.connectedV5(server, "watched@my-app", "guess")).getMqttMessage().getReasonCode());
     }
 
     @Test

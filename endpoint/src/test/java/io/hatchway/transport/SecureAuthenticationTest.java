@@ -15,6 +15,7 @@ import io.hatchway.TestPki;
 import io.hatchway.TestServer;
 import io.hatchway.config.BindAddress;
 import io.hatchway.config.HatchwayConfig;
+import io.hatchway.mqtt.MqttLimits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -142,6 +144,38 @@ class SecureAuthenticationTest {
         JsonNode event = eventWith(marker);
         assertEquals("device1", event.get("device").asText());
         assertEquals("my-app", event.get("application").asText());
+    }
+
+    @Test
+    void failedGuessesNamingACertificateDevicesClientIdDoNotLockItOut() throws Exception {
+        String clientId = "cert-" + UUID.randomUUID();
+        // Without a username the client id is the identity: ten failures (the default limit), sent at once.
+        List<RawMqttClient> guesses = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < MqttLimits.DEFAULTS.maxAuthFailuresPerIdentity(); i++) {
+                guesses.add(new RawMqttClient(server.mqttPort())
+                        .send(RawMqttClient.connect("MQTT", 5, clientId, null, null, 30)));
+            }
+            for (RawMqttClient guess : guesses) {
+                assertEquals(0x86, guess.readPacket()[3] & 0xFF, "Bad User Name or Password");
+            }
+        } finally {
+            for (RawMqttClient guess : guesses) {
+                guess.close();
+            }
+        }
+        try (RawMqttClient throttled = new RawMqttClient(server.mqttPort())) {
+            throttled.send(RawMqttClient.connect("MQTT", 5, clientId, null, null, 30));
+            assertEquals(0x9F, throttled.readPacket()[3] & 0xFF, "Connection rate exceeded");
+        }
+        // The TLS handshake proved the certificate's key: nothing was guessed, the device gets in.
+        Mqtt5BlockingClient device = MqttClient.builder().useMqttVersion5().identifier(clientId)
+                .serverHost("localhost").serverPort(server.port("mqtts"))
+                .sslConfig().trustManagerFactory(serverCa.trustManagerFactory())
+                .keyManagerFactory(appCa.issue("CN=device1,O=Hatchway Test").keyManagerFactory()).applySslConfig()
+                .buildBlocking();
+        device.connect();
+        device.disconnect();
     }
 
     @Test
