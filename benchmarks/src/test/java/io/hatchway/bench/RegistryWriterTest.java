@@ -38,12 +38,12 @@ class RegistryWriterTest {
         Path file = dir.resolve("registry.yaml");
         DeviceLogin odd = new DeviceLogin(0, "dev@ice: #1 \"x\"", "c", Optional.of("u"),
                 Optional.of("p: \\ 'q' #"));
-        RegistryWriter.write(file, "app: one", List.of(odd));
+        RegistryWriter.write(file, "'app'&\"one\"!", List.of(odd));
 
-        List<DeviceLogin> read = Fleet.fromRegistry(file, "app: one", 0, OptionalInt.empty(), "abcd1234");
+        List<DeviceLogin> read = Fleet.fromRegistry(file, "'app'&\"one\"!", 0, OptionalInt.empty(), "abcd1234");
         assertEquals(1, read.size());
         assertEquals("dev@ice: #1 \"x\"", read.get(0).name());
-        assertEquals(Optional.of("dev%40ice: #1 \"x\"@app: one"), read.get(0).username());
+        assertEquals(Optional.of("dev%40ice: #1 \"x\"@'app'&\"one\"!"), read.get(0).username());
         assertEquals(Optional.of("p: \\ 'q' #"), read.get(0).password());
     }
 

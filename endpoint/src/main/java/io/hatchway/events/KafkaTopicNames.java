@@ -11,8 +11,8 @@ import java.security.NoSuchAlgorithmException;
  * {@code "."} and {@code ".."}. The name after substituting {@code {app}} is used unchanged when it is valid.
  * Otherwise every code point outside that set becomes {@code '_'}, the result is cut to leave room for the suffix, and
  * {@code '-'} plus the first {@value #HASH_CHARS} lower-case hex digits of the SHA-256 of the unmapped name's UTF-8
- * bytes is appended. So {@code events-{app}} with application {@code "my app"} gives {@code "events-my_app-"}
- * followed by eight hex digits, while application {@code "my_app"} keeps {@code events-my_app}: two different
+ * bytes is appended. So {@code events-{app}} with application {@code "my-café"} gives {@code "events-my-caf_-"}
+ * followed by eight hex digits, while application {@code "my-caf_"} keeps {@code events-my-caf_}: two different
  * applications only share a topic if their mapped names are equal and their hashes agree in 32 bits, which does not
  * happen by accident. Valid names stay as they are, so Drogue-style names are not disturbed.
  *

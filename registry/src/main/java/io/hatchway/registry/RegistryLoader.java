@@ -82,7 +82,8 @@ import java.util.regex.Pattern;
  * {@code pass}, {@code user} and {@code psk}, an unknown application, duplicate application names, duplicate device
  * names or aliases within an application, duplicate unique usernames within an application, an invalid base64 key,
  * a malformed bcrypt hash, a bad timestamp, an invalid dialect, topic template, duration or takeover, a trust anchor
- * that is not exactly one PEM X.509 certificate (or repeats one of the same application) or an empty name all throw
+ * that is not exactly one PEM X.509 certificate (or repeats one of the same application), an application name with
+ * {@code / + # @ :}, whitespace or control characters, or an empty name all throw
  * a {@link RegistryException} naming the file, line, column and field path. An empty file (or {@code {}}) is a
  * valid, empty registry.
  *
@@ -212,10 +213,18 @@ public final class RegistryLoader {
     private record ParsedApplication(Application application, YamlCursor nameAt) {
     }
 
+    /** Characters an application name cannot hold: MQTT topic separators and wildcards, login separators. */
+    private static final String APPLICATION_NAME_FORBIDDEN = "/+#@:";
+
     private static ParsedApplication application(YamlCursor item) throws RegistryException {
         YamlCursor.Fields fields = item.fields("metadata", "spec");
         YamlCursor nameAt = fields.required("metadata").fields("name").required("name");
         String name = nameAt.name();
+        if (name.chars().anyMatch(c -> APPLICATION_NAME_FORBIDDEN.indexOf(c) >= 0 || Character.isWhitespace(c)
+                || Character.isISOControl(c))) {
+            throw nameAt.error("must not contain '/', '+', '#', '@', ':', whitespace or control characters"
+                    + " (it is a topic level, the part after '@' of logins, and a path segment)");
+        }
         boolean disabled = false;
         List<X509Certificate> trustAnchors = new ArrayList<>();
         ApplicationMqtt mqtt = ApplicationMqtt.DEFAULTS;

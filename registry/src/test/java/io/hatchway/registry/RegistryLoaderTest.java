@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class RegistryLoaderTest {
@@ -275,6 +277,28 @@ class RegistryLoaderTest {
                   - metadata: { name: other-app }
                   - metadata: { name: my-app }
                 """), 4, "applications[2].metadata.name", "duplicate application name (first at line 2)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fleet/eu", "fleet+", "fleet#", "ops@fleet", "fleet:1", "my fleet", "fleet\\t"})
+    void applicationNameThatCannotBeATopicLevelOrALoginPartIsRejected(String name) throws IOException {
+        assertError(loadFails("""
+                applications:
+                  - metadata: { name: ok-app }
+                  - metadata: { name: "%s" }
+                """.formatted(name)), 3, "applications[1].metadata.name",
+                "must not contain '/', '+', '#', '@', ':', whitespace or control characters");
+    }
+
+    @Test
+    void applicationNamesOfDrogueCloudAndOtherCharactersAreAccepted() throws Exception {
+        RegistrySnapshot snapshot = load("""
+                applications:
+                  - metadata: { name: my-app.eu-1 }
+                  - metadata: { name: "Fleet_Ünïcode" }
+                """);
+        assertTrue(snapshot.application("my-app.eu-1").isPresent());
+        assertTrue(snapshot.application("Fleet_Ünïcode").isPresent());
     }
 
     @Test
