@@ -42,8 +42,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         this.services = services;
     }
 
-    /** What the CONNECT asked for, kept while it is authenticated. */
-    /** What a CONNECT presented; {@code password} may be null. */
+    /** What the CONNECT asked for and presented ({@code password} may be null), kept while it is authenticated. */
     private record Attempt(String clientId, int keepAlive, boolean sessionExpiryRequested, Will will,
                            long arrivedNanos, InetAddress address, String identity, byte[] password) {
     }
