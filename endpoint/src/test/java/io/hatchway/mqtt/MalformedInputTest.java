@@ -420,6 +420,29 @@ class MalformedInputTest {
         }
     }
 
+    // Row 14, in a CONNECT: the section says 3 bytes, the Session Expiry Interval in it takes 5. Malformed: closed
+    // without CONNACK (the login after it is never read as part of the property).
+    @Test
+    void connectPropertyRunningPastItsSectionIsClosedWithoutConnack() throws IOException {
+        byte[] header = concat(str("MQTT"), new byte[] {5, (byte) (CLEAN | LOGIN), 0x00, 30});
+        byte[] properties = {0x03, 0x11, 0x00, 0x00};
+        try (RawMqttClient raw = new RawMqttClient(server.mqttPort())) {
+            raw.send(packet(0x10, concat(header, properties, str(clientId()), str(USERNAME), str(PASSWORD))));
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
+    // Row 14, in a SUBSCRIBE: a Subscription Identifier without its value inside a 1-byte section. DISCONNECT 0x81.
+    @Test
+    void subscribePropertyRunningPastItsSectionGetsDisconnectMalformedPacket() throws IOException {
+        try (RawMqttClient raw = connectedV5()) {
+            raw.send(packet(0x82, concat(new byte[] {0x00, 0x01}, properties(new byte[] {0x0B}),
+                    str("command/inbox//#"), new byte[] {0x01})));
+            assertDisconnect(0x81, raw.readPacket());
+            assertTrue(raw.closedWithin(PROMPTLY_MS));
+        }
+    }
+
     // Row 14. An identifier not valid for the packet is malformed (MQTT 5 section 2.2.2.2): 0x7F is none at all.
     @Test
     void unknownPropertyIdGetsDisconnectMalformedPacket() throws IOException {
