@@ -185,6 +185,8 @@ public final class Hatchway implements AutoCloseable {
             listen("integrationTls", config.integration().mqtts().get(), new BackendChannelInitializer(backends,
                     new TlsTransport(tls::contextWithoutClientAuth, handshake)));
         }
+        config.integration().ws().ifPresent(ws -> listen("integrationWs", ws.bind(), new BackendChannelInitializer(
+                backends, new WebSocketTransport(ws, mqttConfig.maxPacketSize()))));
         HttpApiHandler api = new HttpApiHandler(new CommandApi(commands),
                 new PresenceApi(registry, presence, app -> app.mqtt().offlineThreshold()),
                 new EventStreamApi(hub, keys, config.integration().maxQueued(), config.integration().maxQueuedBytes(),
@@ -212,7 +214,10 @@ public final class Hatchway implements AutoCloseable {
                 && commands.ready();
     }
 
-    /** The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss, integration, integrationTls or http. */
+    /**
+     * The bound port of a listener: mqtt, mqtts, mqttsPsk, ws, wss, integration, integrationTls, integrationWs or
+     * http.
+     */
     public int port(String listener) {
         Listener l = listeners.get(listener);
         if (l == null) {

@@ -54,8 +54,8 @@ public final class ConfigLoader {
                              RawCommands commands, RawIntegration integration) {
     }
 
-    private record RawIntegration(RawIntegrationMqtt mqtt, RawIntegrationMqtt mqtts, Integer maxQueued,
-                                  Long maxQueuedBytes) {
+    private record RawIntegration(RawIntegrationMqtt mqtt, RawIntegrationMqtt mqtts, RawWebSocket ws,
+                                  Integer maxQueued, Long maxQueuedBytes) {
     }
 
     private record RawIntegrationMqtt(String bind) {
@@ -283,7 +283,8 @@ public final class ConfigLoader {
                 }
                 integration = new HatchwayConfig.Integration(integrationBind, range("integration.maxQueued",
                         raw.integration().maxQueued(), HatchwayConfig.Integration.DEFAULTS.maxQueued(), 1, 65_535),
-                        maxQueuedBytes, integrationTls);
+                        maxQueuedBytes, integrationTls,
+                        webSocket("integration.ws", raw.integration().ws(), "127.0.0.1:8085"));
             }
             return new HatchwayConfig(
                     new HatchwayConfig.Mqtt(mqttBind, maxPacketSize, connectTimeout, receiveMaximum,

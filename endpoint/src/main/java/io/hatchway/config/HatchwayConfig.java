@@ -210,21 +210,28 @@ public record HatchwayConfig(Mqtt mqtt, Http http, Path registryFile, Events eve
      * @param maxQueued      events queued for one subscriber (MQTT subscription or event stream) before it is cut off
      * @param maxQueuedBytes bytes of events (in their JSON form) queued for one subscriber before it is cut off
      * @param mqtts          the MQTT integration listener over TLS (with the {@code mqtts} certificate), if enabled
+     * @param ws             the MQTT integration listener over WebSocket (browser dashboards with MQTT.js), if enabled
      */
     public record Integration(Optional<BindAddress> mqtt, int maxQueued, long maxQueuedBytes,
-                              Optional<BindAddress> mqtts) {
+                              Optional<BindAddress> mqtts, Optional<WebSocket> ws) {
         public static final long DEFAULT_MAX_QUEUED_BYTES = 16L * 1024 * 1024;
         public static final Integration DEFAULTS = new Integration(Optional.empty(), 1_000, DEFAULT_MAX_QUEUED_BYTES);
 
         public Integration {
             Objects.requireNonNull(mqtt, "mqtt");
             Objects.requireNonNull(mqtts, "mqtts");
+            Objects.requireNonNull(ws, "ws");
             if (maxQueued < 1 || maxQueued > 65_535) {
                 throw new IllegalArgumentException("maxQueued must be 1..65535");
             }
             if (maxQueuedBytes < 1) {
                 throw new IllegalArgumentException("maxQueuedBytes must be positive");
             }
+        }
+
+        public Integration(Optional<BindAddress> mqtt, int maxQueued, long maxQueuedBytes,
+                           Optional<BindAddress> mqtts) {
+            this(mqtt, maxQueued, maxQueuedBytes, mqtts, Optional.empty());
         }
 
         public Integration(Optional<BindAddress> mqtt, int maxQueued, long maxQueuedBytes) {

@@ -162,6 +162,16 @@ class ConfigLoaderTest {
                 registry: { file: registry.yaml }
                 integration: { maxQueued: 70000 }
                 """)), "queue.yaml", "integration.maxQueued", "1..65535");
+        assertEquals(Optional.of(new HatchwayConfig.WebSocket(new BindAddress("127.0.0.1", 8085), "/mqtt",
+                java.util.List.of())),
+                ConfigLoader.load(write("ws.yaml", """
+                        registry: { file: registry.yaml }
+                        integration: { ws: {} }
+                        """)).integration().ws());
+        assertMentions(refused(write("ws-path.yaml", """
+                registry: { file: registry.yaml }
+                integration: { ws: { bind: 127.0.0.1:8085, path: mqtt } }
+                """)), "ws-path.yaml", "integration.ws.path", "must start with '/'");
     }
 
     @Test
