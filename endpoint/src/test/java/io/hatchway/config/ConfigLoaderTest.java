@@ -55,6 +55,8 @@ class ConfigLoaderTest {
         assertEquals("hatchway-1", config.instance());
         assertEquals(Optional.of(new HatchwayConfig.WebSocket(new BindAddress("127.0.0.1", 8083), "/mqtt",
                 java.util.List.of())), config.ws());
+        assertEquals(Optional.of(new HatchwayConfig.WebSocket(new BindAddress("127.0.0.1", 8085), "/mqtt",
+                java.util.List.of())), config.integration().ws());
         assertEquals(Optional.empty(), config.mqtts());
     }
 
