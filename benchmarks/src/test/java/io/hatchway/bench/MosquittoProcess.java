@@ -28,6 +28,27 @@ final class MosquittoProcess implements AutoCloseable {
         if (!Files.isExecutable(BINARY)) {
             throw new AssertionError(BINARY + " is missing: install Debian's mosquitto (apt-get install mosquitto)");
         }
+        // The free port is found, closed, then bound by mosquitto: another process may take it in between, so a
+        // mosquitto that exits while starting is started again on another port.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnFreePort(dir);
+            } catch (EarlyExit e) {
+                if (attempt == 3) {
+                    throw new AssertionError(e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Mosquitto exited before it listened. */
+    private static final class EarlyExit extends Exception {
+        EarlyExit(String message) {
+            super(message);
+        }
+    }
+
+    private static MosquittoProcess startOnFreePort(Path dir) throws Exception {
         int port;
         try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
@@ -55,7 +76,7 @@ final class MosquittoProcess implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new AssertionError("mosquitto exited: " + Files.readString(dir.resolve("mosquitto.log")));
+                throw new EarlyExit("mosquitto exited: " + Files.readString(dir.resolve("mosquitto.log")));
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
