@@ -75,8 +75,9 @@ public final class ConnectAuthenticator {
     }
 
     /**
-     * Whether the TLS handshake of {@code channel} proved a key: a client certificate's or a PSK. Such a CONNECT
-     * guesses no secret (see {@link AuthFailures}).
+     * Whether the TLS handshake of {@code channel} proved a key: a client certificate's (its trust is checked by
+     * {@link #authenticate}) or a PSK. Such a CONNECT is authenticated by that key, not by a password: it guesses no
+     * secret (see {@link AuthFailures}).
      */
     public static boolean provenByTls(Channel channel) {
         SslHandler tls = channel.pipeline().get(SslHandler.class);

@@ -148,7 +148,7 @@ public final class EventStreamApi {
                         }
                         return;
                     }
-                    failures.succeeded(key.login(), key.key());
+                    failures.succeeded(key.login(), address, key.key());
                     if (!accepted.application().name().equals(application)) {
                         HttpResponses.message(ctx, head, HttpResponseStatus.FORBIDDEN, "API key '"
                                 + accepted.keyName() + "' is one of application '" + accepted.application().name()

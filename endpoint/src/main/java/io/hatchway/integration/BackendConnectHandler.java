@@ -82,7 +82,7 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                         return;
                     }
                     if (outcome instanceof ApiKeyAuthenticator.Accepted accepted) {
-                        services.authFailures().succeeded(login, key);
+                        services.authFailures().succeeded(login, address, key);
                         accept(ctx, session, Backend.attach(ctx.channel(), accepted.application(), binary,
                                 services.maxQueued(), services.maxQueuedBytes(), receiveMaximum, maximumPacketSize == 0xFFFFFFFFL
                                         ? Long.MAX_VALUE : maximumPacketSize), accepted.keyName(), keepAlive,

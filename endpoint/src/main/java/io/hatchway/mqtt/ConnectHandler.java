@@ -42,9 +42,13 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         this.services = services;
     }
 
-    /** What the CONNECT asked for and presented ({@code password} may be null), kept while it is authenticated. */
+    /**
+     * What the CONNECT asked for and presented ({@code password} may be null; {@code provenByTls}: a client
+     * certificate or PSK authenticates, not the password), kept while it is authenticated.
+     */
     private record Attempt(String clientId, int keepAlive, boolean sessionExpiryRequested, Will will,
-                           long arrivedNanos, InetAddress address, String identity, byte[] password) {
+                           long arrivedNanos, InetAddress address, String identity, byte[] password,
+                           boolean provenByTls) {
     }
 
     @Override
@@ -76,9 +80,10 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         Attempt attempt = new Attempt(clientId, connect.variableHeader().keepAliveTimeSeconds(),
                 sessionExpiry != null && sessionExpiry != 0, willOf(connect, version),
                 ctx.executor().ticker().nanoTime(), addressOf(ctx.channel()),
-                username != null && !username.isEmpty() ? username : clientId, connect.payload().passwordInBytes());
+                username != null && !username.isEmpty() ? username : clientId, connect.payload().passwordInBytes(),
+                ConnectAuthenticator.provenByTls(ctx.channel()));
         if (services.authFailures().throttled(attempt.address(), attempt.identity(), attempt.password(),
-                ConnectAuthenticator.provenByTls(ctx.channel()))) {
+                attempt.provenByTls())) {
             services.metrics().connect(ConnectOutcome.THROTTLED);
             refuseUnauthenticated(ctx, session, attempt, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
@@ -116,7 +121,10 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             }
             return;
         }
-        services.authFailures().succeeded(attempt.identity(), attempt.password());
+        if (!attempt.provenByTls()) {
+            // A certificate or PSK ignores the client id and password: they vouch for no identity's secret.
+            services.authFailures().succeeded(attempt.identity(), attempt.address(), attempt.password());
+        }
         AuthOutcome.Authenticated accepted = (AuthOutcome.Authenticated) outcome;
         // The connect timeout also bounds authentication; it ends with the CONNACK.
         ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -75,6 +76,10 @@ class LimitsTest {
                 spec: { authentication: { credentials: [ { pass: three } ] } }
               - metadata: { name: hashed, application: my-app }
                 spec: { authentication: { credentials: [ { pass: { bcrypt: "%s" } } ] } }
+              - metadata: { name: roamer, application: my-app }
+                spec: { authentication: { credentials: [ { pass: its-secret } ] } }
+              - metadata: { name: neighbour, application: my-app }
+                spec: { authentication: { credentials: [ { pass: right } ] } }
               - metadata: { name: watched, application: my-app }
                 spec: { authentication: { credentials: [ { pass: its-own } ] } }
               - metadata: { name: guessed, application: my-app }
@@ -371,6 +376,41 @@ class LimitsTest {
         // ...and that does not give the guesser new guesses.
         assertEquals(Mqtt5ConnAckReasonCode.CONNECTION_RATE_EXCEEDED, assertThrows(Mqtt5ConnAckException.class,
                 () -> Clients.connectedV5(server, "watched@my-app", "guess")).getMqttMessage().getReasonCode());
+    }
+
+    @Test
+    void fromAnotherAddressEvenTheRightPasswordOfAThrottledIdentityIsRefusedUnchecked() throws IOException {
+        Clients.connectedV5(server, "roamer@my-app", "its-secret").disconnect(); // from 127.0.0.1
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0x86, connackFrom("127.0.0.2", "roamer@my-app", "guess-" + i), "Bad User Name or Password");
+        }
+        // Nothing to learn from elsewhere: right and wrong get the same answer.
+        assertEquals(0x9F, connackFrom("127.0.0.2", "roamer@my-app", "its-secret"), "Connection rate exceeded");
+        assertEquals(0x9F, connackFrom("127.0.0.2", "roamer@my-app", "guess-3"), "Connection rate exceeded");
+        // The device, from the address it authenticated from, gets in.
+        Clients.connectedV5(server, "roamer@my-app", "its-secret").disconnect();
+    }
+
+    @Test
+    void guessesFromTheDevicesOwnAddressUseUpItsExemption() throws IOException {
+        Clients.connectedV5(server, "neighbour@my-app", "right").disconnect();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0x86, connackFrom("127.0.0.1", "neighbour@my-app", "guess-" + i));
+        }
+        // A guesser sharing the device's address: refused and counted, at most the identity's limit (3) again...
+        for (int i = 3; i < 6; i++) {
+            assertEquals(0x9F, connackFrom("127.0.0.1", "neighbour@my-app", "guess-" + i));
+        }
+        // ...then the exemption is closed until the window passes, for the device too.
+        assertEquals(0x9F, connackFrom("127.0.0.1", "neighbour@my-app", "right"));
+    }
+
+    /** The reason code of the CONNACK an MQTT 5 CONNECT from {@code localAddress} gets. */
+    private static int connackFrom(String localAddress, String username, String password) throws IOException {
+        try (RawMqttClient raw = new RawMqttClient(server.mqttPort(), localAddress)) {
+            raw.send(RawMqttClient.connect("MQTT", 5, "c-" + UUID.randomUUID(), username, password, 30));
+            return raw.readPacket()[3] & 0xFF;
+        }
     }
 
     @Test
