@@ -24,13 +24,16 @@ import java.util.concurrent.TimeUnit;
  * application's takeover policy), the Drogue connection events ({@code io.drogue.connection.v1},
  * {@code {"connected": true|false}}), the will and presence.
  *
- * <p>A device is "superseded" when a newer CONNECT of it has begun (a takeover, or a reconnect before the old
- * connection's close was processed). The end of a superseded connection emits no {@code connected:false} (the
- * device never went offline) and drops a delayed will [MQTT-3.1.3-9]. Wills are read at the end with the
- * connection's dialect and sent at once or, with an MQTT 5 Will Delay Interval (capped at {@link #MAX_WILL_DELAY}),
- * later unless the device has begun a newer connection by then; pending wills are sent at shutdown. Lifecycle
- * events refused by a full sink are retried for a while, then counted as lost. Thread-safe; {@link #begin} and
- * {@link #end} run on the session's event loop.
+ * <p>A connection is "superseded" when another connection of its device was announced (accepted) after it: a
+ * takeover, or a reconnect before the old connection's close was processed. The end of a superseded connection
+ * emits no {@code connected:false} (the device never went offline) and drops a delayed will [MQTT-3.1.3-9]. A
+ * device's connected and disconnected events are sent under one per-device lock, so they are handed to the sink in
+ * the order the connections were announced and ended, whichever event loops those ran on. Wills are read at the end
+ * with the connection's dialect and sent at once or, with an MQTT 5 Will Delay Interval (capped at
+ * {@link #MAX_WILL_DELAY}), later unless the device has connected again by then; pending wills are sent at shutdown.
+ * Lifecycle events refused by a full sink are retried for a while, then counted as lost (a disconnected event is
+ * dropped instead once the device has connected again). Thread-safe; {@link #begin} and {@link #end} run on the
+ * session's event loop.
  */
 public final class SessionLifecycle {
 
@@ -54,7 +57,8 @@ public final class SessionLifecycle {
     private final EventSink sink;
     private final EndpointMetrics metrics;
     private final DevicePresence presence;
-    private final ConcurrentMap<DeviceKey, Long> lastBegun = new ConcurrentHashMap<>();
+    /** The attempt of each device's last announced connection; its bins are the per-device lock. */
+    private final ConcurrentMap<DeviceKey, Long> announced = new ConcurrentHashMap<>();
     private final ConcurrentMap<DeviceKey, PendingWill> pendingWills = new ConcurrentHashMap<>();
 
     public SessionLifecycle(ConnectedDevices devices, WillReader wills, EventMapper mapper, EventSink sink,
@@ -111,14 +115,13 @@ public final class SessionLifecycle {
             Disconnector.close(session, "a newer connection of the same device exists");
             return Begin.SUPERSEDED;
         }
-        // Recorded before the loser is disconnected, so that its end, on another event loop, sees it superseded;
-        // the connected event is sent under the same key lock as an ended connection's disconnected event.
+        // Announced before the loser is disconnected, so that its end, on another event loop, sees it superseded.
         DeviceKey key = key(session);
         session.announced(true);
         presence.connected(session);
-        lastBegun.compute(key, (k, begun) -> {
+        announced.compute(key, (k, previous) -> {
             send(mapper.connection(key.application(), key.device(), true, now()), session.channel().eventLoop());
-            return begun == null ? session.attempt() : Math.max(begun, session.attempt());
+            return session.attempt();
         });
         loser.ifPresent(previous -> {
             metrics.connect(ConnectOutcome.TAKEN_OVER);
@@ -159,14 +162,8 @@ public final class SessionLifecycle {
                         delay);
             }
         }
-        // Not superseded (checked again: a newer connection may have begun meanwhile), under the key lock, so
-        // that a newer connection's connected event cannot be sent before this disconnected one.
-        lastBegun.computeIfPresent(key, (k, begun) -> {
-            if (begun <= session.attempt()) {
-                send(mapper.connection(key.application(), key.device(), false, now()), session.channel().eventLoop());
-            }
-            return begun;
-        });
+        sendDisconnected(key, session.attempt(), mapper.connection(key.application(), key.device(), false, now()),
+                session.channel().eventLoop(), FIRST_RETRY_MILLIS);
     }
 
     /** Sends the wills still waiting for their delay: the endpoint is shutting down. */
@@ -193,8 +190,25 @@ public final class SessionLifecycle {
     }
 
     private boolean superseded(DeviceKey key, long attempt) {
-        Long begun = lastBegun.get(key);
-        return begun != null && begun > attempt;
+        Long last = announced.get(key);
+        return last != null && last != attempt;
+    }
+
+    /**
+     * Sends the disconnected event of the connection {@code attempt} unless it is superseded (checked under the
+     * device's lock, so that no newer connected event can be sent before it).
+     */
+    private void sendDisconnected(DeviceKey key, long attempt, CloudEvent event, EventExecutor executor,
+                                  long retryMillis) {
+        announced.computeIfPresent(key, (k, last) -> {
+            if (last == attempt) {
+                send(event, executor, retryMillis, () -> sendDisconnected(key, attempt, event, executor,
+                        retryMillis * 2));
+            } else {
+                LOG.debug("{}: connected again, disconnected event {} not sent", key, event.getId());
+            }
+            return last;
+        });
     }
 
     /** Sends a lifecycle event; a full sink is retried with backoff (events cannot be refused to anyone). */
@@ -203,13 +217,18 @@ public final class SessionLifecycle {
     }
 
     private void send(CloudEvent event, EventExecutor executor, long retryMillis) {
+        send(event, executor, retryMillis, () -> send(event, executor, retryMillis * 2));
+    }
+
+    /** Sends {@code event}; if the sink is full, runs {@code retry} {@code retryMillis} later (until too late). */
+    private void send(CloudEvent event, EventExecutor executor, long retryMillis, Runnable retry) {
         sink.send(event).whenComplete((ok, error) -> {
             if (error == null) {
                 return;
             }
             Throwable cause = EventMapper.causeOf(error);
             if (cause instanceof SinkFullException && retryMillis <= LAST_RETRY_MILLIS) {
-                executor.schedule(() -> send(event, executor, retryMillis * 2), retryMillis, TimeUnit.MILLISECONDS);
+                executor.schedule(retry, retryMillis, TimeUnit.MILLISECONDS);
                 return;
             }
             metrics.lifecycleEventLost();
