@@ -209,8 +209,8 @@ public final class KafkaGroupFeeds implements AutoCloseable {
                 try {
                     consumer.commitSync(offsets, COMMIT_TIMEOUT);
                 } catch (RuntimeException e) {
-                    LOG.debug("Group {}: commit failed ({}): delivered records may be read again", groupId(key),
-                            e.toString());
+                    LOG.debug("Group {}: commit failed ({}), retried with the next", groupId(key), e.toString());
+                    offsets.keySet().forEach(committed::remove);
                 }
             } else {
                 consumer.commitAsync(offsets, (result, error) -> {

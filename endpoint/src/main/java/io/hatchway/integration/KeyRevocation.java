@@ -41,7 +41,13 @@ public final class KeyRevocation implements Consumer<RegistrySnapshot> {
         open.put(channel, grant);
         channel.closeFuture().addListener(closed -> open.remove(channel));
         // The application was read when the key was verified: a change since may have passed this connection by.
-        check(channel, grant, registry.current());
+        RegistrySnapshot now;
+        try {
+            now = registry.current();
+        } catch (RuntimeException unavailable) {
+            return; // the next change reaches it
+        }
+        check(channel, grant, now);
     }
 
     @Override

@@ -83,7 +83,7 @@ import java.util.regex.Pattern;
  * names or aliases within an application, duplicate unique usernames within an application, an invalid base64 key,
  * a malformed bcrypt hash, a bad timestamp, an invalid dialect, topic template, duration or takeover, a trust anchor
  * that is not exactly one PEM X.509 certificate (or repeats one of the same application), an application name with
- * {@code / + # @ :}, whitespace or control characters, or an empty name all throw
+ * {@code / + # @ :}, spaces, control or format characters (such as a zero-width space), or an empty name all throw
  * a {@link RegistryException} naming the file, line, column and field path. An empty file (or {@code {}}) is a
  * valid, empty registry.
  *
@@ -220,9 +220,9 @@ public final class RegistryLoader {
         YamlCursor.Fields fields = item.fields("metadata", "spec");
         YamlCursor nameAt = fields.required("metadata").fields("name").required("name");
         String name = nameAt.name();
-        if (name.chars().anyMatch(c -> APPLICATION_NAME_FORBIDDEN.indexOf(c) >= 0 || Character.isWhitespace(c)
-                || Character.isISOControl(c))) {
-            throw nameAt.error("must not contain '/', '+', '#', '@', ':', whitespace or control characters"
+        if (name.codePoints().anyMatch(c -> APPLICATION_NAME_FORBIDDEN.indexOf(c) >= 0 || Character.isWhitespace(c)
+                || Character.isSpaceChar(c) || Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
+            throw nameAt.error("must not contain '/', '+', '#', '@', ':', spaces, control or format characters"
                     + " (it is a topic level, the part after '@' of logins, and a path segment)");
         }
         boolean disabled = false;

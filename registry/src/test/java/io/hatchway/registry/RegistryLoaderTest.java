@@ -280,14 +280,15 @@ class RegistryLoaderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fleet/eu", "fleet+", "fleet#", "ops@fleet", "fleet:1", "my fleet", "fleet\\t"})
+    @ValueSource(strings = {"fleet/eu", "fleet+", "fleet#", "ops@fleet", "fleet:1", "my fleet", "fleet\\t",
+            "my\u00A0fleet", "fleet\u200B", "\uFEFFfleet"})
     void applicationNameThatCannotBeATopicLevelOrALoginPartIsRejected(String name) throws IOException {
         assertError(loadFails("""
                 applications:
                   - metadata: { name: ok-app }
                   - metadata: { name: "%s" }
                 """.formatted(name)), 3, "applications[1].metadata.name",
-                "must not contain '/', '+', '#', '@', ':', whitespace or control characters");
+                "must not contain '/', '+', '#', '@', ':', spaces, control or format characters");
     }
 
     @Test
