@@ -98,8 +98,9 @@ class ReadmeExampleTest {
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"target\":22}")).build();
             // 404 until mosquitto_sub has connected and subscribed.
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> http.send(post, HttpResponse.BodyHandlers.ofString()).statusCode() == 202);
+            HttpResponse<String> accepted = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> http.send(post, HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 202);
+            assertEquals("{\"message\":\"delivered\",\"recipients\":1}", accepted.body(), "as the README shows it");
 
             Result result = finish(sub, out);
             assertEquals(0, result.exitCode(), result.toString());

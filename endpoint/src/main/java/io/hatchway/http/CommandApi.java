@@ -11,7 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * Drogue's command API: {@code POST /api/command/v1alpha1/apps/{app}/devices/{device}?command={name}} sends the body
@@ -20,6 +19,10 @@ import java.util.Map;
  * with a message otherwise; 503 when Kafka did not take the command.
  */
 public final class CommandApi {
+
+    /** The answer to a delivered command, its fields in this order (as the README and Drogue show them). */
+    private record Delivered(String message, int recipients) {
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(CommandApi.class);
 
@@ -50,7 +53,7 @@ public final class CommandApi {
                     }
                     switch (delivery.outcome()) {
                         case DELIVERED -> HttpResponses.json(ctx, request, HttpResponseStatus.ACCEPTED,
-                                Map.of("message", "delivered", "recipients", delivery.recipients()));
+                                new Delivered("delivered", delivery.recipients()));
                         case PUBLISHED -> HttpResponses.message(ctx, request, HttpResponseStatus.ACCEPTED,
                                 "accepted for delivery by every instance");
                         case UNKNOWN_APPLICATION -> HttpResponses.message(ctx, request, HttpResponseStatus.NOT_FOUND,
