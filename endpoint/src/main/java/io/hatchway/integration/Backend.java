@@ -31,6 +31,8 @@ final class Backend {
     private final Map<String, Runnable> subscriptions = new HashMap<>();
     /** QoS 1 events waiting for the backend's Receive Maximum to allow them [MQTT-3.3.4-9]. */
     private final ArrayDeque<Runnable> held = new ArrayDeque<>();
+    /** Set while held events are written again, so that they do not queue behind each other. */
+    private boolean draining;
     private final int receiveMaximum;
     private final long maximumPacketSize;
     /** A QoS 1 event written and not yet acknowledged: what to run when it is, and its bytes. */
@@ -137,16 +139,25 @@ final class Backend {
         }
         release(acknowledged.bytes());
         acknowledged.delivered().run();
-        Runnable next = held.poll();
-        if (next != null) {
-            next.run();
+        // The held events go out, oldest first, as far as the Receive Maximum now allows.
+        boolean outer = draining;
+        draining = true;
+        try {
+            while (inFlight.size() < receiveMaximum && !held.isEmpty()) {
+                held.poll().run();
+            }
+        } finally {
+            draining = outer;
         }
         return true;
     }
 
-    /** Whether the backend's Receive Maximum allows one more QoS 1 event now; if not, {@code write} waits. */
+    /**
+     * Whether the backend's Receive Maximum allows one more QoS 1 event now; if not, {@code write} waits behind
+     * the events already held (held events being written again after an acknowledgement go first).
+     */
     boolean mayWrite(Runnable write) {
-        if (inFlight.size() < receiveMaximum && held.isEmpty()) {
+        if (inFlight.size() < receiveMaximum && (held.isEmpty() || draining)) {
             return true;
         }
         held.add(write);

@@ -1,5 +1,6 @@
 package io.hatchway.integration;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -14,16 +15,22 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import static io.hatchway.Clients.bytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A backend's Receive Maximum bounds the QoS 1 events in flight to it [MQTT-3.3.4-9]. */
 class BackendFlowControlTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path dir;
@@ -39,6 +46,35 @@ class BackendFlowControlTest {
     @AfterAll
     static void stop() {
         server.close();
+    }
+
+    /** Reads PUBLISHes until none comes for a second: their packet ids and their events' data. */
+    private static void readPublishes(RawMqttClient backend, List<Integer> packetIds, List<String> data)
+            throws Exception {
+        for (byte[] packet = backend.readPacketWithin(1_000); packet != null;
+             packet = backend.readPacketWithin(1_000)) {
+            if ((packet[0] & 0xF0) != 0x30) {
+                continue;
+            }
+            int at = 1;
+            while ((packet[at++] & 0x80) != 0) {
+                // remaining length
+            }
+            at += 2 + ((packet[at] & 0xFF) << 8 | packet[at + 1] & 0xFF);
+            packetIds.add((packet[at] & 0xFF) << 8 | packet[at + 1] & 0xFF);
+            at += 2;
+            int properties = 0;
+            for (int shift = 0; ; shift += 7) {
+                byte b = packet[at++];
+                properties |= (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    break;
+                }
+            }
+            at += properties;
+            data.add(JSON.readTree(new String(packet, at, packet.length - at, StandardCharsets.UTF_8))
+                    .get("data").asText());
+        }
     }
 
     @Test
@@ -62,21 +98,24 @@ class BackendFlowControlTest {
             for (int i = 0; i < 5; i++) {
                 device.publishWith().topic("rm").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("" + i)).send();
             }
-            int unacknowledged = 0;
+            List<Integer> unacknowledged = new ArrayList<>();
+            List<String> data = new ArrayList<>();
             try {
-                while (true) {
-                    byte[] packet = backend.readPacketWithin(1_000);
-                    if (packet == null) {
-                        break;
+                readPublishes(backend, unacknowledged, data);
+                assertEquals(2, unacknowledged.size(), "QoS 1 PUBLISHes sent without PUBACK; Receive Maximum was 2");
+                // Acknowledging lets the held events through, two at a time, in order.
+                for (int round = 0; round < 5 && data.size() < 5; round++) {
+                    for (int packetId : unacknowledged) {
+                        backend.send(new byte[] {0x40, 0x02, (byte) (packetId >> 8), (byte) packetId});
                     }
-                    if ((packet[0] & 0xF0) == 0x30) {
-                        unacknowledged++;
-                    }
+                    unacknowledged.clear();
+                    readPublishes(backend, unacknowledged, data);
+                    assertTrue(unacknowledged.size() <= 2, "in flight: " + unacknowledged);
                 }
             } finally {
                 device.disconnect();
             }
-            assertEquals(2, unacknowledged, "QoS 1 PUBLISHes sent without PUBACK; Receive Maximum was 2");
+            assertEquals(List.of("0", "1", "2", "3", "4"), data, "every held event, in order");
         }
     }
 }
