@@ -9,7 +9,9 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The applications' publish rate limits ({@code spec.mqtt.rateLimit}): one token bucket per application, shared by
  * all its connections, refilled at the configured messages and payload bytes per second and holding at most one
- * second's worth. A changed limit starts a new, full bucket. Thread-safe.
+ * second's worth. A changed limit (a registry change) applies to the bucket as it is, its tokens capped at the new
+ * capacity: connections opened before the change still carry the old limit, and alternating between the two must not
+ * refill it. Thread-safe.
  */
 public final class PublishQuotas {
 
@@ -31,17 +33,18 @@ public final class PublishQuotas {
         if (limit == null) {
             return 0;
         }
-        Bucket bucket = buckets.compute(application.name(),
-                (name, existing) -> existing != null && existing.limit.equals(limit) ? existing
-                        : new Bucket(limit, nowNanos));
-        return bucket.take(bytes, mayWait, nowNanos);
+        Bucket bucket = buckets.get(application.name());
+        if (bucket == null) {
+            bucket = buckets.computeIfAbsent(application.name(), name -> new Bucket(limit, nowNanos));
+        }
+        return bucket.take(limit, bytes, mayWait, nowNanos);
     }
 
     /** Messages and bytes, taken together; amounts are in units of 1e-9 message or byte so refills stay exact enough. */
     private static final class Bucket {
         private static final double NANOS = 1e9;
 
-        private final RateLimit limit;
+        private RateLimit limit;
         private double messages;
         private double bytes;
         private long refilled;
@@ -53,7 +56,8 @@ public final class PublishQuotas {
             this.refilled = nowNanos;
         }
 
-        synchronized long take(int size, boolean mayWait, long nowNanos) {
+        synchronized long take(RateLimit current, int size, boolean mayWait, long nowNanos) {
+            limit = current;
             long elapsed = Math.max(0, nowNanos - refilled);
             refilled = Math.max(refilled, nowNanos);
             double messageCapacity = limit.messagesPerSecond() * NANOS;
