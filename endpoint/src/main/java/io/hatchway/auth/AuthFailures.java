@@ -2,8 +2,10 @@ package io.hatchway.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.netty.channel.Channel;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -79,6 +81,11 @@ public final class AuthFailures {
         exemptionFailures.asMap().merge(identity, 1, Integer::sum);
         byAddress.asMap().merge(address, 1, Integer::sum);
         return true;
+    }
+
+    /** The address failures of a connection on {@code channel} count against (null when it has none). */
+    public static InetAddress addressOf(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
     }
 
     /** Counts a failed authentication. */

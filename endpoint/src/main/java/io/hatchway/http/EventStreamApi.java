@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.flush.FlushConsolidationHandler;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
@@ -123,7 +122,7 @@ public final class EventStreamApi {
         Channel ch = ctx.channel();
         ch.config().setAutoRead(false);
         long due = ch.eventLoop().ticker().nanoTime() + failureDelay.toNanos();
-        InetAddress address = ch.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
+        InetAddress address = AuthFailures.addressOf(ch);
         if (failures.throttled(address, key.login(), key.key(), false)) {
             later(ch, due, () -> HttpResponses.message(ctx, head, HttpResponseStatus.TOO_MANY_REQUESTS,
                     "too many failed authentications from this address or for this key, try again later"));

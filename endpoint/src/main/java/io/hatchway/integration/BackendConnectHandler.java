@@ -1,5 +1,6 @@
 package io.hatchway.integration;
 
+import io.hatchway.auth.AuthFailures;
 import io.hatchway.mqtt.Disconnector;
 import io.hatchway.mqtt.ProtocolGuard;
 import io.hatchway.mqtt.Session;
@@ -20,7 +21,6 @@ import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -60,8 +60,7 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
         ctx.channel().config().setAutoRead(false);
         long arrived = ctx.executor().ticker().nanoTime();
         String login = connect.payload().userName();
-        InetAddress address = ctx.channel().remoteAddress() instanceof InetSocketAddress socket
-                ? socket.getAddress() : null;
+        InetAddress address = AuthFailures.addressOf(ctx.channel());
         MqttProperties properties = connect.variableHeader().properties();
         boolean binary = version == MqttVersion.MQTT_5 && asksForBinary(properties);
         int receiveMaximum = intProperty(properties, MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM, 65_535);
@@ -71,7 +70,7 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
         String clientId = connect.payload().clientIdentifier();
         byte[] key = connect.payload().passwordInBytes();
         if (services.authFailures().throttled(address, login, key, false)) {
-            refuseLater(ctx, session, arrived, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+            refuseLater(session, arrived, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
                     "too many failed authentications from this address or for this identity, try again later");
             return;
@@ -140,7 +139,7 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
                     MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5, refused.message());
             default -> {
                 services.authFailures().failed(address, login);
-                refuseLater(ctx, session, arrived, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
+                refuseLater(session, arrived, MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
                         MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD,
                         "bad API key: log in as <key-name>@<application> with the key as password");
             }
@@ -148,11 +147,8 @@ public final class BackendConnectHandler extends SimpleChannelInboundHandler<Mqt
     }
 
     /** As on the device listeners: the refusal leaves {@code mqtt.authFailureDelay} after the CONNECT arrived. */
-    private void refuseLater(ChannelHandlerContext ctx, Session session, long arrived, MqttConnectReturnCode v3,
-                             MqttConnectReturnCode v5, String reason) {
-        if (ctx.pipeline().get(HandlerNames.CONNECT_TIMEOUT) != null) {
-            ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
-        }
+    private void refuseLater(Session session, long arrived, MqttConnectReturnCode v3, MqttConnectReturnCode v5,
+                             String reason) {
         Disconnector.refuseAt(session, arrived + services.settings().limits().authFailureDelay().toNanos(), v3, v5,
                 reason);
     }

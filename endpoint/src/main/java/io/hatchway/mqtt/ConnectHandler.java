@@ -1,11 +1,11 @@
 package io.hatchway.mqtt;
 
+import io.hatchway.auth.AuthFailures;
 import io.hatchway.auth.ConnectAuthenticator;
 import io.hatchway.auth.GatewayDecisions;
 import io.hatchway.metrics.EndpointMetrics.ConnectOutcome;
 import io.hatchway.registry.AuthOutcome;
 import io.hatchway.transport.HandlerNames;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -18,7 +18,6 @@ import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttVersion;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.UUID;
 
 /**
@@ -79,13 +78,13 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
         ctx.channel().config().setAutoRead(false);
         Attempt attempt = new Attempt(clientId, connect.variableHeader().keepAliveTimeSeconds(),
                 sessionExpiry != null && sessionExpiry != 0, willOf(connect, version),
-                ctx.executor().ticker().nanoTime(), addressOf(ctx.channel()),
+                ctx.executor().ticker().nanoTime(), AuthFailures.addressOf(ctx.channel()),
                 username != null && !username.isEmpty() ? username : clientId, connect.payload().passwordInBytes(),
                 ConnectAuthenticator.provenByTls(ctx.channel()));
         if (services.authFailures().throttled(attempt.address(), attempt.identity(), attempt.password(),
                 attempt.provenByTls())) {
             services.metrics().connect(ConnectOutcome.THROTTLED);
-            refuseUnauthenticated(ctx, session, attempt, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+            refuseUnauthenticated(session, attempt, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
                     MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
                     "too many failed authentications from this address or for this identity, try again later");
             return;
@@ -115,7 +114,7 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
             } else {
                 services.metrics().connect(ConnectOutcome.BAD_CREDENTIALS);
                 services.authFailures().failed(attempt.address(), attempt.identity());
-                refuseUnauthenticated(ctx, session, attempt,
+                refuseUnauthenticated(session, attempt,
                         MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD,
                         MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD, refused.message());
             }
@@ -175,18 +174,11 @@ public final class ConnectHandler extends SimpleChannelInboundHandler<MqttConnec
      * Refuses a CONNECT whose credentials were not accepted (or not looked at), no earlier than
      * {@code authFailureDelay} after it arrived: the answer comes at the same time whatever the reason.
      */
-    private void refuseUnauthenticated(ChannelHandlerContext ctx, Session session, Attempt attempt,
-                                       MqttConnectReturnCode v3code, MqttConnectReturnCode v5code, String reason) {
-        if (ctx.pipeline().get(HandlerNames.CONNECT_TIMEOUT) != null) {
-            // The answer is due within authFailureDelay: the connect timeout must not pre-empt it with a bare close.
-            ctx.pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
-        }
+    /** The refusal leaves {@code mqtt.authFailureDelay} after the CONNECT arrived. */
+    private void refuseUnauthenticated(Session session, Attempt attempt, MqttConnectReturnCode v3code,
+                                       MqttConnectReturnCode v5code, String reason) {
         Disconnector.refuseAt(session, attempt.arrivedNanos()
                 + services.settings().limits().authFailureDelay().toNanos(), v3code, v5code, reason);
-    }
-
-    private static InetAddress addressOf(Channel channel) {
-        return channel.remoteAddress() instanceof InetSocketAddress socket ? socket.getAddress() : null;
     }
 
     private static Will willOf(MqttConnectMessage connect, MqttVersion version) {

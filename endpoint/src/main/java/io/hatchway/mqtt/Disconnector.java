@@ -1,5 +1,6 @@
 package io.hatchway.mqtt;
 
+import io.hatchway.transport.HandlerNames;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -93,10 +94,14 @@ public final class Disconnector {
 
     /**
      * Refuses a CONNECT as {@link #refuse} does, but not before the channel's ticker reaches {@code dueNanos}: a
-     * failed authentication is answered at the same time whatever its cause.
+     * failed authentication is answered at the same time whatever its cause. The connect timeout, if still there,
+     * is removed so that it cannot pre-empt the answer with a bare close.
      */
     public static void refuseAt(Session session, long dueNanos, MqttConnectReturnCode v3code,
                                 MqttConnectReturnCode v5code, String reason) {
+        if (session.channel().pipeline().get(HandlerNames.CONNECT_TIMEOUT) != null) {
+            session.channel().pipeline().remove(HandlerNames.CONNECT_TIMEOUT);
+        }
         long wait = dueNanos - session.channel().eventLoop().ticker().nanoTime();
         if (wait <= 0) {
             refuse(session, session.version(), v3code, v5code, reason);

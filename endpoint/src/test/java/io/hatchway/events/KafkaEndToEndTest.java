@@ -278,31 +278,11 @@ class KafkaEndToEndTest {
             List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
             List<Mqtt5BlockingClient> members = new java.util.ArrayList<>();
             for (TestServer instance : List.of(first, second)) {
-                Mqtt5BlockingClient member = MqttClient.builder().useMqttVersion5()
-                        .identifier("member-" + UUID.randomUUID()).serverHost("127.0.0.1")
-                        .serverPort(instance.port("integration")).buildBlocking();
-                member.connectWith().simpleAuth().username("backend@my-app").password(Clients.bytes("backend-key"))
-                        .applySimpleAuth().send();
-                member.toAsync().publishes(MqttGlobalPublishFilter.ALL, publish -> {
-                    try {
-                        received.add(new ObjectMapper().readTree(publish.getPayloadAsBytes()).get("data").asText());
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
-                member.subscribeWith().topicFilter("$share/workers/app/my-app/shared").qos(MqttQos.AT_LEAST_ONCE)
-                        .send();
-                members.add(member);
+                members.add(member(instance, "member-" + UUID.randomUUID(), "$share/workers/app/my-app/shared",
+                        received));
             }
             Mqtt5BlockingClient device = Clients.connectedV5(first, "device1@my-app", "hey-rodney");
-            // A new consumer group starts at the end of the topic once it has its partitions: warm up until one
-            // event comes through, then count.
-            for (int i = 0; i < 60 && received.isEmpty(); i++) {
-                device.publishWith().topic("shared").qos(MqttQos.AT_LEAST_ONCE)
-                        .payload(Clients.bytes("\"warm-up\"")).send();
-                Thread.sleep(500);
-            }
-            assertTrue(!received.isEmpty(), "the shared group never received an event");
+            warmUp(device, "shared", received);
             Set<String> sent = new java.util.HashSet<>();
             for (int i = 0; i < 20; i++) {
                 sent.add("e" + i);
@@ -321,26 +301,9 @@ class KafkaEndToEndTest {
     void eventsAMemberLeftUndeliveredGoToTheRestOfItsGroup(@TempDir Path a) throws Exception {
         try (TestServer instance = hatchway(a, "instance-a", Duration.ofSeconds(60))) {
             List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
-            Mqtt5BlockingClient member = MqttClient.builder().useMqttVersion5().identifier("member-ok")
-                    .serverHost("127.0.0.1").serverPort(instance.port("integration")).buildBlocking();
-            member.connectWith().simpleAuth().username("backend@my-app").password(Clients.bytes("backend-key"))
-                    .applySimpleAuth().send();
-            member.toAsync().publishes(MqttGlobalPublishFilter.ALL, publish -> {
-                try {
-                    received.add(new ObjectMapper().readTree(publish.getPayloadAsBytes()).get("data").asText());
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            member.subscribeWith().topicFilter("$share/careful/app/my-app/handover").qos(MqttQos.AT_LEAST_ONCE)
-                    .send();
+            Mqtt5BlockingClient member = member(instance, "member-ok", "$share/careful/app/my-app/handover", received);
             Mqtt5BlockingClient device = Clients.connectedV5(instance, "device1@my-app", "hey-rodney");
-            for (int i = 0; i < 60 && received.isEmpty(); i++) {
-                device.publishWith().topic("handover").qos(MqttQos.AT_LEAST_ONCE)
-                        .payload(Clients.bytes("\"warm-up\"")).send();
-                Thread.sleep(500);
-            }
-            assertTrue(!received.isEmpty(), "the shared group never received an event");
+            warmUp(device, "handover", received);
             // A second member that takes its turns at QoS 1 and never acknowledges, then goes away.
             try (RawMqttClient careless = new RawMqttClient(instance.port("integration"))) {
                 careless.send(RawMqttClient.connect("MQTT", 5, "member-careless", "backend@my-app", "backend-key", 60));
@@ -363,6 +326,38 @@ class KafkaEndToEndTest {
             device.disconnect();
             member.disconnect();
         }
+    }
+
+    /** A backend of my-app on {@code instance}'s integration listener, subscribed to {@code filter} at QoS 1. */
+    private static Mqtt5BlockingClient member(TestServer instance, String clientId, String filter,
+                                              List<String> received) {
+        Mqtt5BlockingClient member = MqttClient.builder().useMqttVersion5().identifier(clientId)
+                .serverHost("127.0.0.1").serverPort(instance.port("integration")).buildBlocking();
+        member.connectWith().simpleAuth().username("backend@my-app").password(Clients.bytes("backend-key"))
+                .applySimpleAuth().send();
+        member.toAsync().publishes(MqttGlobalPublishFilter.ALL, publish -> {
+            try {
+                received.add(new ObjectMapper().readTree(publish.getPayloadAsBytes()).get("data").asText());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        member.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+        return member;
+    }
+
+    /**
+     * A new consumer group starts at the end of the topic once it has its partitions: publishes warm-up events on
+     * {@code channel} until one comes through.
+     */
+    private static void warmUp(Mqtt5BlockingClient device, String channel, List<String> received)
+            throws InterruptedException {
+        for (int i = 0; i < 60 && received.isEmpty(); i++) {
+            device.publishWith().topic(channel).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload(Clients.bytes("\"warm-up\"")).send();
+            Thread.sleep(500);
+        }
+        assertTrue(!received.isEmpty(), "the shared group never received an event");
     }
 
     /** The counted events (e0, e1, ...), without the warm-up ones. */
