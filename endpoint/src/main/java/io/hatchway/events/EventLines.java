@@ -81,9 +81,13 @@ public final class EventLines {
 
     /** One event in the CloudEvents JSON format (structured mode), as {@link #append} writes it, without the newline. */
     public byte[] json(CloudEvent event) {
+        CloudEventData data = event.getData();
+        if (data != null && !(data instanceof BytesCloudEventData)) {
+            return embedding.serialize(event);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        append(event, out);
-        return java.util.Arrays.copyOf(out.toByteArray(), out.size() - 1);
+        writeJson(event, data, out);
+        return out.toByteArray();
     }
 
     /**
@@ -100,13 +104,17 @@ public final class EventLines {
             byte[] line = embedding.serialize(event);
             out.write(line, 0, line.length);
         } else {
-            try {
-                write(event, data == null ? null : data.toBytes(), out);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            writeJson(event, data, out);
         }
         out.write('\n');
+    }
+
+    private void writeJson(CloudEvent event, CloudEventData data, ByteArrayOutputStream out) {
+        try {
+            write(event, data == null ? null : data.toBytes(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
